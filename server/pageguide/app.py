@@ -1,0 +1,102 @@
+"""Wiring only: build the services, mount the routes, load knowledge on startup."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+
+from . import web
+from .db import Database
+from .db.queries import Repository
+from .gateway import Services, websocket_endpoint
+from .guidance.answer import Guide
+from .retrieval.embed import Embedder
+from .retrieval.knowledge import KnowledgeBase
+from .settings import Settings
+from .sites import Sites
+
+log = logging.getLogger("pageguide.app")
+REFRESH_SECONDS = 30.0  # how often to look for an ingest run by another process
+
+
+async def healthz(request: Request) -> Response:
+    state = request.app.state
+    if not state.ready:
+        return JSONResponse({"status": "starting"}, status_code=503)
+    kb: KnowledgeBase = state.services.guide.knowledge
+    return JSONResponse(
+        {"status": "ok", "chunks": len(kb.index), "articles": len(kb.index.articles)}
+    )
+
+
+def create_app(
+    settings: Settings,
+    sites: Sites | None = None,
+    demo: bool = False,
+    embedder: Embedder | None = None,
+) -> Starlette:
+    sites = sites or Sites.load(settings.config)
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz),
+        WebSocketRoute("/ws", websocket_endpoint),
+        *web.routes(settings),
+    ]
+    if demo:
+        from .demo import routes as demo_routes
+
+        routes.extend(demo_routes())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        app.state.ready = False
+        db = Database(settings.database_url_or_default())
+        await db.migrate()
+        knowledge = await asyncio.to_thread(KnowledgeBase, settings, embedder)
+        if settings.knowledge is not None:
+            report = await asyncio.to_thread(knowledge.ingest, settings.knowledge)
+            log.info(
+                "knowledge ingested",
+                extra={"folder": str(settings.knowledge), "summary": report.summary()},
+            )
+        if not knowledge.loaded:
+            await asyncio.to_thread(knowledge.reload)
+        guide = Guide(settings, knowledge, _llm(settings))
+        app.state.services = Services(
+            settings, sites, Repository(db), guide, settings.resolved_secret()
+        )
+        app.state.ready = True
+        refresher = asyncio.create_task(_refresh_forever(knowledge))
+        try:
+            yield
+        finally:
+            refresher.cancel()
+            await db.close()
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.ready = False
+    app.state.settings = settings
+    return app
+
+
+def _llm(settings: Settings):  # -> Composer | None
+    if not settings.model:
+        return None
+    from .guidance.llm import LLMComposer
+
+    return LLMComposer(settings)
+
+
+async def _refresh_forever(knowledge: KnowledgeBase) -> None:
+    while True:
+        await asyncio.sleep(REFRESH_SECONDS)
+        try:
+            await knowledge.refresh_if_changed()
+        except Exception:
+            log.exception("knowledge refresh failed")

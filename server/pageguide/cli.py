@@ -1,0 +1,153 @@
+"""The `pageguide` command. Options of `serve` come from the settings table (settings.py)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
+
+import click
+
+from .settings import SECRETS, Settings
+
+log = logging.getLogger("pageguide")
+REPO = Path(__file__).resolve().parents[2]
+SERVE_OPTIONS = (
+    "host", "port", "knowledge", "data", "config", "public_url", "database_url", "chroma_url",
+    "model", "log_format", "log_level",
+)  # fmt: skip
+
+
+def _click_type(annotation: Any) -> Any:
+    if get_origin(annotation) is Literal:
+        return click.Choice(list(get_args(annotation)))
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    base = args[0] if args and get_origin(annotation) is not None else annotation
+    if base is Path:
+        return click.Path(path_type=Path)
+    return {int: int, float: float}.get(base, str)
+
+
+def settings_options(names: tuple[str, ...]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """One `--option` per setting, help and type from the table; unset options fall back to
+    the PAGEGUIDE_* environment, then to the default."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        for name in reversed(names):
+            assert name not in SECRETS
+            field = Settings.model_fields[name]
+            default = field.get_default(call_default_factory=True)
+            shown = "unset" if default is None else default
+            help_text = f"{field.description or ''}  [env PAGEGUIDE_{name.upper()}; default {shown}]"
+            func = click.option(
+                f"--{name.replace('_', '-')}",
+                name,
+                type=_click_type(field.annotation),
+                default=None,
+                help=help_text,
+            )(func)
+        return func
+
+    return decorate
+
+
+def build_settings(**given: Any) -> Settings:
+    return Settings(**{k: v for k, v in given.items() if v is not None})
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="pageguide")
+def main() -> None:
+    """Pageguide: a page-aware in-product assistant.
+
+    Ingest Markdown knowledge, serve the widget and its WebSocket, answer questions with the
+    page in mind.
+    """
+
+
+@main.command()
+@settings_options(SERVE_OPTIONS)
+def serve(**options: Any) -> None:
+    """Serve the widget, its WebSocket (/ws) and /healthz.
+
+    With --knowledge DIR the folder is ingested first (only changed articles are embedded).
+    Without --config a development site 'demo' is served to localhost pages only.
+    """
+    settings = build_settings(**options)
+    _run(settings, demo=False)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@settings_options(("data", "chroma_url", "log_format", "log_level"))
+def ingest(folder: Path, **options: Any) -> None:
+    """Ingest FOLDER (Markdown/MDX with front matter) into the vector store.
+
+    Re-running updates changed articles and removes deleted ones.
+    """
+    from .logs import setup_logging
+
+    settings = build_settings(**options)
+    setup_logging(settings.log_format, settings.log_level)
+    from .retrieval.knowledge import KnowledgeBase
+
+    kb = KnowledgeBase(settings)
+    report = kb.ingest(folder, progress=sys.stderr.isatty() or True)
+    for error in report.errors:
+        click.echo(f"skipped: {error}", err=True)
+    click.echo(report.summary())
+
+
+@main.command()
+@settings_options(("host", "port", "data", "model", "log_format", "log_level"))
+def demo(**options: Any) -> None:
+    """Ingest the demo knowledge and serve the demo app ("Lumen") with the widget."""
+    from .demo import CONFIG
+
+    settings = build_settings(**options)
+    settings.knowledge = settings.knowledge or REPO / "knowledge"
+    settings.config = settings.config or CONFIG
+    _run(settings, demo=True)
+
+
+def _run(settings: Settings, demo: bool) -> None:
+    import uvicorn
+
+    from .app import create_app
+    from .logs import setup_logging
+    from .sites import ConfigError, Sites
+
+    setup_logging(settings.log_format, settings.log_level)
+    try:
+        sites = Sites.load(settings.config)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    if settings.knowledge is not None and not settings.knowledge.is_dir():
+        raise click.ClickException(f"knowledge folder not found: {settings.knowledge}")
+    if sites.development:
+        log.warning(
+            "no --config given: serving the development site 'demo' to localhost origins only"
+        )
+    url = settings.public_url or f"http://{settings.host}:{settings.port}"
+    site_key = sites.first_key()
+    click.echo(f"\n  Pageguide on {url}" + (f"  (demo app: {url}/app/dashboard)" if demo else ""))
+    click.echo("  Paste this into your app's <head>:\n")
+    click.echo(f'    <script src="{url}/widget.js" data-site-key="{site_key}" async></script>\n')
+    app = create_app(settings, sites, demo=demo)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        ws_max_size=settings.max_frame_bytes,
+        ws_ping_interval=settings.ws_ping_interval,
+        ws_ping_timeout=settings.ws_ping_timeout,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,349 @@
+"""The widget's WebSocket endpoint, `/ws`: a thin socket layer over protocol.py.
+
+Reads frames, enforces size and rate limits, validates through the protocol module, stores
+what the widget says before acknowledging it, and streams answers. One task per connection
+while idle; an answer runs in its own task so events keep flowing while it streams.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from dataclasses import dataclass
+
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from . import protocol as p
+from .db.queries import Repository
+from .guidance.answer import Guide
+from .guidance.base import Turn
+from .sessions import LiveSession, RateLimiter, check_resume_token, new_session_id, resume_token
+from .settings import Settings
+from .sites import Sites
+
+log = logging.getLogger("pageguide.gateway")
+
+
+@dataclass
+class Services:
+    """What the gateway talks to; built once by app.py."""
+
+    settings: Settings
+    sites: Sites
+    repo: Repository
+    guide: Guide
+    secret: bytes
+
+
+class Closed(Exception):
+    """Close the socket: an `error` frame saying why goes first, then the close code."""
+
+    def __init__(self, code: int, error: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.error = error
+        self.reason = reason
+
+
+class Connection:
+    __slots__ = (
+        "_answering",
+        "_send_lock",
+        "base_url",
+        "limiter",
+        "machine",
+        "origin",
+        "services",
+        "session",
+        "ws",
+    )
+
+    def __init__(self, ws: WebSocket, services: Services) -> None:
+        self.ws = ws
+        self.services = services
+        self.machine = p.ConnectionMachine()
+        self.limiter = RateLimiter(services.settings.flood_rate, services.settings.flood_burst)
+        self.origin = ws.headers.get("origin", "")
+        self.session: LiveSession | None = None
+        self._answering: asyncio.Task[None] | None = None
+        self._send_lock: asyncio.Lock | None = None
+        public = services.settings.public_url
+        self.base_url = public or str(
+            ws.url.replace(scheme="https" if ws.url.scheme == "wss" else "http", path="", query="")
+        )
+
+    # -- sending
+
+    async def send(self, frame: p.Frame) -> None:
+        if self._send_lock is None:
+            self._send_lock = asyncio.Lock()
+        async with self._send_lock:
+            if self.ws.application_state is WebSocketState.CONNECTED:
+                await self.ws.send_text(p.dump(frame))
+
+    async def send_error(self, code: str, message: str, in_reply_to: str | None = None) -> None:
+        await self.send(p.Error(code=code, message=message, in_reply_to=in_reply_to))
+
+    # -- the read loop
+
+    async def run(self) -> None:
+        settings = self.services.settings
+        try:
+            while True:
+                message = await self.ws.receive()
+                if message["type"] == "websocket.disconnect":
+                    return
+                text = message.get("text")
+                if text is None:
+                    raise Closed(
+                        p.CloseCode.UNSUPPORTED_DATA,
+                        "binary_frame",
+                        "binary frames are not supported",
+                    )
+                if (
+                    len(text) > settings.max_frame_bytes
+                    or len(text.encode()) > settings.max_frame_bytes
+                ):
+                    raise Closed(
+                        p.CloseCode.MESSAGE_TOO_BIG,
+                        "too_big",
+                        f"frame larger than {settings.max_frame_bytes} bytes",
+                    )
+                if not self.limiter.allow():
+                    raise Closed(
+                        p.CloseCode.POLICY_VIOLATION, "flood", "too many frames: slow down"
+                    )
+                try:
+                    frame = p.parse_client_frame(text)
+                    self.machine.check(frame)
+                    await self.handle(frame)
+                except p.ProtocolError as exc:
+                    log.info(
+                        "protocol error", extra={"session": self.session_id, "code": exc.code.value}
+                    )
+                    await self.send_error(exc.code.value, exc.message)
+        except Closed as exc:
+            log.warning(
+                "closing connection",
+                extra={"session": self.session_id, "code": exc.code, "reason": exc.reason},
+            )
+            await self.send_error(exc.error, exc.reason)
+            await self._close(exc.code, exc.reason)
+        except WebSocketDisconnect:
+            return
+        except Exception:
+            log.exception("connection failed", extra={"session": self.session_id})
+            await self._close(p.CloseCode.INTERNAL_ERROR, "internal error")
+        finally:
+            self.machine.close()
+            if self._answering is not None and not self._answering.done():
+                self._answering.cancel()
+            if self.session is not None:
+                log.info("session disconnected", extra={"session": self.session.id})
+
+    async def _close(self, code: int, reason: str) -> None:
+        if self.ws.application_state is WebSocketState.CONNECTED:
+            try:
+                await self.ws.close(code=code, reason=reason[:120])
+            except RuntimeError:
+                pass
+
+    @property
+    def session_id(self) -> str | None:
+        return self.session.id if self.session else None
+
+    # -- frames
+
+    async def handle(self, frame: p.Frame) -> None:
+        match frame:
+            case p.Hello():
+                await self.on_hello(frame)
+            case p.Page():
+                await self.on_page(frame)
+            case p.Events():
+                assert self.session is not None
+                await self.services.repo.add_events(
+                    self.session.id, self.session.page_view_id, frame.events
+                )
+            case p.Ask():
+                await self.on_ask(frame)
+            case p.Feedback():
+                await self.on_feedback(frame)
+            case p.Csat():
+                assert self.session is not None
+                await self.services.repo.add_csat(self.session.id, frame.score, frame.comment)
+                log.info("csat", extra={"session": self.session.id, "score": frame.score})
+            case p.Escalate():
+                raise p.ProtocolError(
+                    p.ErrorCode.UNAVAILABLE, "no human channel is configured on this server"
+                )
+
+    async def on_hello(self, hello: p.Hello) -> None:
+        services = self.services
+        if hello.protocol != p.PROTOCOL_VERSION:
+            raise Closed(
+                p.CloseCode.POLICY_VIOLATION,
+                "protocol_version",
+                f"this server speaks protocol {p.PROTOCOL_VERSION}",
+            )
+        site = services.sites.get(hello.site_key)
+        if site is None:
+            raise Closed(
+                p.CloseCode.POLICY_VIOLATION, "unknown_site", f"unknown site key {hello.site_key!r}"
+            )
+        if not site.allows(self.origin):
+            raise Closed(
+                p.CloseCode.POLICY_VIOLATION,
+                "origin_not_allowed",
+                f"origin {self.origin!r} is not allowed for this site",
+            )
+
+        resumed = False
+        session_id = None
+        if hello.session_id and hello.resume_token:
+            if check_resume_token(services.secret, hello.session_id, hello.resume_token) and (
+                await services.repo.session_exists(hello.session_id, site.site_key)
+            ):
+                session_id, resumed = hello.session_id, True
+                await services.repo.touch_session(session_id)
+        if session_id is None:
+            session_id = new_session_id()
+            agent = self.ws.headers.get("user-agent", "")
+            await services.repo.start_session(session_id, site.site_key, agent, self.origin)
+        self.session = LiveSession(session_id, site.site_key)
+        if hello.page is not None:
+            await self._set_page(hello.page)
+        self.machine.ready()
+        await self.send(
+            p.Ready(
+                session_id=session_id,
+                resume_token=resume_token(services.secret, session_id),
+                resumed=resumed,
+            )
+        )
+        log.info(
+            "session resumed" if resumed else "session started",
+            extra={"session": session_id, "site": site.site_key},
+        )
+
+    async def on_page(self, page: p.Page) -> None:
+        await self._set_page(p.PageContext.model_validate(page.model_dump(exclude={"type"})))
+
+    async def _set_page(self, page: p.PageContext) -> None:
+        assert self.session is not None
+        self.session.page_view_id = await self.services.repo.add_page_view(self.session.id, page)
+        self.session.page = page
+        # Embed the page now, while the user reads it, so that a question costs one embedding.
+        retriever = self.services.guide.knowledge.retriever
+        asyncio.get_running_loop().run_in_executor(None, retriever.page_vector, page)
+
+    async def on_ask(self, ask: p.Ask) -> None:
+        session = self.session
+        assert session is not None
+        repo = self.services.repo
+        question_id, created = await repo.add_question(
+            session.id, ask.id, session.page_view_id, ask.text
+        )
+        if not created:
+            stored = await repo.answer_for_question(question_id)
+            if stored is not None:  # a resend after a reconnect: replay, don't answer twice
+                await self.send(p.AnswerStart(id=stored.id, in_reply_to=ask.id))
+                await self.send(p.AnswerDelta(id=stored.id, text=stored.text))
+                sources = [p.Source.model_validate(s) for s in stored.sources]
+                await self.send(
+                    p.AnswerEnd(id=stored.id, sources=sources, confidence=stored.confidence)
+                )
+                return
+        previous = self._answering
+        self._answering = asyncio.create_task(self._answer(ask, question_id, previous))
+
+    async def _answer(
+        self, ask: p.Ask, question_id: int, previous: asyncio.Task[None] | None
+    ) -> None:
+        if previous is not None:
+            await asyncio.gather(previous, return_exceptions=True)  # one answer at a time, in order
+        session = self.session
+        assert session is not None
+        repo, guide = self.services.repo, self.services.guide
+        answer_id = secrets.token_hex(8)
+        try:
+            await repo.start_answer(answer_id, question_id, session.id)
+            await self.send(p.AnswerStart(id=answer_id, in_reply_to=ask.id))
+
+            async def emit(text: str) -> None:
+                await self.send(p.AnswerDelta(id=answer_id, text=text))
+
+            result = await guide.answer(
+                ask.text, session.page, emit, self.base_url, session.turns()
+            )
+            await repo.finish_answer(
+                answer_id,
+                text=result.text,
+                sources=[s.model_dump() for s in result.sources],
+                confidence=result.confidence,
+                composer=result.composer,
+                status=result.status,
+                prompt_tokens=result.usage.prompt_tokens,
+                completion_tokens=result.usage.completion_tokens,
+                cost_usd=result.usage.cost_usd,
+                first_token_ms=result.first_token_ms,
+                total_ms=result.total_ms,
+            )
+            session.remember(Turn(ask.text, result.text))
+            await self.send(
+                p.AnswerEnd(
+                    id=answer_id,
+                    sources=result.sources,
+                    confidence=result.confidence,
+                    offer_human=result.offer_human,
+                )
+            )
+            log.info(
+                "question answered",
+                extra={
+                    "session": session.id,
+                    "path": session.page.path if session.page else None,
+                    "confidence": result.confidence,
+                    "composer": result.composer,
+                    "status": result.status,
+                    "ms": round(result.total_ms, 1),
+                },
+            )
+        except asyncio.CancelledError:
+            await asyncio.shield(repo.finish_answer(answer_id, status="interrupted"))
+            raise
+        except Exception:
+            log.exception("answer failed", extra={"session": session.id})
+            await repo.finish_answer(answer_id, status="failed")
+            await self.send_error(
+                p.ErrorCode.INTERNAL, "the answer failed; please try again", ask.id
+            )
+
+    async def on_feedback(self, feedback: p.Feedback) -> None:
+        assert self.session is not None
+        repo = self.services.repo
+        if not await repo.answer_belongs(feedback.message_id, self.session.id):
+            raise p.ProtocolError(
+                p.ErrorCode.NOT_FOUND, f"no answer {feedback.message_id!r} in this session"
+            )
+        await repo.set_feedback(
+            self.session.id, feedback.message_id, feedback.rating, feedback.comment
+        )
+        log.info("feedback", extra={"session": self.session.id, "rating": feedback.rating})
+
+
+async def websocket_endpoint(ws: WebSocket) -> None:
+    services: Services = ws.app.state.services
+    if not ws.app.state.ready:
+        await ws.close(code=p.CloseCode.TRY_AGAIN_LATER)
+        return
+    # A site key in the URL lets us refuse a wrong origin before the upgrade (HTTP 403).
+    site_key = ws.query_params.get("site_key")
+    if site_key is not None:
+        site = services.sites.get(site_key)
+        if site is None or not site.allows(ws.headers.get("origin")):
+            await ws.close(code=p.CloseCode.POLICY_VIOLATION)
+            return
+    await ws.accept()
+    await Connection(ws, services).run()

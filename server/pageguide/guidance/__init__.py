@@ -1,0 +1,1 @@
+"""Guidance: turn a question and its retrieved passages into a streamed answer."""

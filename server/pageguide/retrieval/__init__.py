@@ -1,0 +1,1 @@
+"""Knowledge: parse, embed, store in Chroma, and search page-aware."""
