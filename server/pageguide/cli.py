@@ -40,7 +40,8 @@ def settings_options(names: tuple[str, ...]) -> Callable[[Callable[..., Any]], C
             field = Settings.model_fields[name]
             default = field.get_default(call_default_factory=True)
             shown = "unset" if default is None else default
-            help_text = f"{field.description or ''}  [env PAGEGUIDE_{name.upper()}; default {shown}]"
+            env = f"PAGEGUIDE_{name.upper()}"
+            help_text = f"{field.description or ''}  [env {env}; default {shown}]"
             func = click.option(
                 f"--{name.replace('_', '-')}",
                 name,

@@ -77,14 +77,14 @@ def page_block(page: PageContext | None) -> str:
 
 
 def knowledge_block(passage: Passage) -> str:
-    url = passage.url + (f"#{passage.anchor}" if passage.anchor else "")
+    label = f'source="{_attr(passage.title)}"'
+    if passage.url:  # articles without one get a URL from the gateway, not from the model
+        url = passage.url + (f"#{passage.anchor}" if passage.anchor else "")
+        label += f' url="{_attr(url)}"'
     text = _clip(passage.text.strip(), MAX_PASSAGE_CHARS)
     if passage.heading and passage.heading != passage.title:
         text = f"## {passage.heading}\n{text}"
-    return (
-        f'<knowledge source="{_attr(passage.title)}" url="{_attr(url)}">\n'
-        f"{neutralise(text)}\n</knowledge>"
-    )
+    return f"<knowledge {label}>\n{neutralise(text)}\n</knowledge>"
 
 
 def data_message(request: AnswerRequest) -> str:
