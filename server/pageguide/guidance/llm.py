@@ -72,39 +72,38 @@ class LLMComposer:
             # The first token must come within the first-token timeout of asking, and each
             # later chunk within the same span of the one before; all within model_timeout.
             wait_until = min(loop.time() + self.first_token_timeout, deadline)
+            error: ComposerError | None = None
             try:
-                try:
+                async with asyncio.timeout_at(wait_until):
+                    response = await litellm.acompletion(
+                        model=model, messages=messages, **self._options
+                    )
+                while True:
                     async with asyncio.timeout_at(wait_until):
-                        response = await litellm.acompletion(
-                            model=model, messages=messages, **self._options
-                        )
-                    while True:
-                        async with asyncio.timeout_at(wait_until):
-                            chunk = await anext(response, None)
-                        if chunk is None:
-                            break
-                        reported = getattr(chunk, "usage", None) or reported
-                        text = _delta(chunk)
-                        if parts or text:
-                            wait_until = min(loop.time() + self.first_token_timeout, deadline)
-                        if text:
-                            parts.append(text)
-                            yield text
-                except TimeoutError:
-                    raise ComposerError(self._timeout_reason(model, parts, deadline)) from None
-                except Exception as exc:
-                    raise ComposerError(f"{model}: {self._reason(exc)}") from None
-                finally:
-                    if response is not None:
-                        await response.aclose()  # frees the connection of a stalled stream
-            except ComposerError as exc:
-                if parts:
-                    self._account(usage, model, messages, parts, reported)
-                    raise
-                failures.append(str(exc))
-                continue
-            self._account(usage, model, messages, parts, reported)
-            return
+                        chunk = await anext(response, None)
+                    if chunk is None:
+                        break
+                    reported = getattr(chunk, "usage", None) or reported
+                    text = _delta(chunk)
+                    if parts or text:
+                        wait_until = min(loop.time() + self.first_token_timeout, deadline)
+                    if text:
+                        parts.append(text)
+                        yield text
+            except TimeoutError:
+                error = ComposerError(self._timeout_reason(model, parts, deadline))
+            except Exception as exc:
+                error = ComposerError(f"{model}: {self._reason(exc)}")
+            finally:
+                if response is not None:
+                    await response.aclose()  # frees the connection of a stalled stream
+            if error is None or parts:
+                self._account(usage, model, messages, parts, reported)
+            if error is None:
+                return
+            if parts:
+                raise error  # the user has seen this model's words: no second model
+            failures.append(str(error))
         raise ComposerError("no model answered: " + "; ".join(failures))
 
     def _timeout_reason(self, model: str, parts: list[str], deadline: float) -> str:
