@@ -66,7 +66,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
             post = frontmatter.loads(found.read_text(encoding="utf-8"))
         except (ValueError, ArticleError):
             return HTMLResponse("<h1>Unreadable article</h1>", status_code=500)
-        body = clean_mdx(post.content) if found.suffix == ".mdx" else post.content
+        body = clean_mdx(post.content)
         title = html.escape(str(post.metadata.get("title") or found.stem))
         return HTMLResponse(HELP_PAGE.format(title=title, body=_render.render(body)))
 

@@ -69,5 +69,5 @@ def test_rate_limiter_allows_a_burst_then_the_sustained_rate() -> None:
     start = limiter.stamp
     assert all(limiter.allow(start) for _ in range(5))
     assert not limiter.allow(start)
-    assert limiter.allow(start + 0.1)  # one token back after 1/rate seconds
-    assert not limiter.allow(start + 0.1)
+    assert limiter.allow(start + 0.11)  # one token back after 1/rate seconds
+    assert not limiter.allow(start + 0.11)

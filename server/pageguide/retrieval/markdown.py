@@ -24,14 +24,20 @@ MAX_SECTION_CHARS = 1_500  # MiniLM reads 256 word pieces; longer sections are s
 _md = MarkdownIt("commonmark", {"html": False}).enable("table").disable("code")
 
 _IMPORT_EXPORT = re.compile(
-    r"^\s*(import\s.+?from\s+['\"].+?['\"];?|import\s+['\"].+?['\"];?|export\s.+)$", re.M
+    r"^\s*(import\s+[\w{}*,\s]+?\s+from\s+['\"].+?['\"];?"
+    r"|import\s+['\"].+?['\"];?"
+    r"|export\s+(const|let|var|function|default|\{).*)$",
+    re.M,
 )
+# Blocks whose content is for the browser, not the reader (Docusaurus <head> JSON-LD, scripts).
+_HIDDEN_BLOCK = re.compile(r"<(head|script|style)\b[^>]*>.*?</\1\s*>", re.S | re.I)
 _MDX_COMMENT = re.compile(r"\{/\*.*?\*/\}", re.S)
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _JSX_TAG = re.compile(r"</?[A-Za-z][\w.]*(\s+[^<>]*?)?/?>", re.S)
 _ADMONITION = re.compile(r"^[ \t]*:::[ \t]*(\w+)?[ \t]*(.*)$", re.M)
 _JSX_LINE = re.compile(r"^[ \t]*</?[A-Za-z][\w.]*(\s+[^<>]*?)?/?>[ \t]*$")
 _JSX_EXPR = re.compile(r"^\s*\{[^{}\n]*\}\s*$", re.M)
+_INLINE_CODE = re.compile(r"`[^`\n]+`")
 _CODE_FENCE = re.compile(r"^(```|~~~).*?^\1\s*$", re.M | re.S)
 
 
@@ -67,8 +73,10 @@ def clean_mdx(body: str) -> str:
         return f"\x00{len(fences) - 1}\x00"
 
     text = _CODE_FENCE.sub(keep_fence, body)
+    text = _INLINE_CODE.sub(keep_fence, text)  # `<head>` in prose is words, not markup
     text = _IMPORT_EXPORT.sub("", text)
     text = _dedent_jsx_blocks(text)
+    text = _HIDDEN_BLOCK.sub("", text)
     text = _MDX_COMMENT.sub("", text)
     text = _HTML_COMMENT.sub("", text)
     text = _JSX_TAG.sub("", text)
@@ -169,7 +177,8 @@ def parse_article(text: str, article_id: str, url: str | None = None) -> Article
     except (yaml.YAMLError, ValueError) as exc:
         raise ArticleError(f"{article_id}: bad front matter: {exc}") from None
     meta = post.metadata or {}
-    body = clean_mdx(post.content) if article_id.endswith(".mdx") else post.content
+    # Docusaurus reads .md as MDX too, so every article is cleaned the same way.
+    body = clean_mdx(post.content)
     raw_sections = _sections(body)
 
     title = str(meta.get("title") or "").strip()

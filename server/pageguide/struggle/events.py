@@ -22,6 +22,7 @@ USER_ACTIONS = frozenset({"click", "submit"})
 ACTIVITY_KINDS = frozenset({"click", "input", "submit", "navigate", "ask", "widget_open"})
 
 _SPACES = re.compile(r"\s+")
+_DIGITS = re.compile(r"\d+")
 
 
 def effect(ev: Event) -> str | None:
@@ -104,14 +105,22 @@ def norm_path(value: object) -> str:
 
 
 def norm_message(value: object) -> str:
+    """Case, spacing and numbers do not make a message different: "3 attempts left" and
+    "2 attempts left" are the same wall."""
     if not isinstance(value, str):
         return ""
-    return _SPACES.sub(" ", value).strip().lower()
+    return _DIGITS.sub("#", _SPACES.sub(" ", value).strip().lower())
 
 
 def request_key(ev: Event) -> str:
+    """Method, path (no query) and status. Server errors share one key: the same broken
+    backend answers 500, 502 or 504 depending on which proxy gives up first. Client errors keep
+    their code: 409 then 422 means the user got past one problem into another."""
     method = str(ev.data.get("method", "GET")).upper()
-    return f"{method} {norm_path(ev.data.get('path'))} {ev.data.get('status', '?')}"
+    status = ev.data.get("status", "?")
+    if isinstance(status, int) and 500 <= status <= 599:
+        status = "5xx"
+    return f"{method} {norm_path(ev.data.get('path'))} {status}"
 
 
 def last_action_before(events: Sequence[Event], pos: int) -> int | None:

@@ -3,7 +3,8 @@
 A soft signal (low score): they looked for help on this page and did not find a way to ask
 for it, or changed their mind. Opening and closing within `explicit_min_open_ms` is a misclick
 on the launcher; a navigation in between ends the episode (the page they needed help with is
-gone). The server adds `widget_open`, `widget_close` and `ask` events to the session's window.
+gone). Once the user has asked something on this page, reopening the assistant there is
+re-reading the conversation, not a silent call for help. The server adds `widget_open`, `widget_close` and `ask` events to the session's window.
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ KIND = SignalKind.EXPLICIT
 def detect(inp: DetectorInput, settings: StruggleSettings) -> list[Signal]:
     signals: list[Signal] = []
     opened: int | None = None
-    asked = False
+    asked = False  # on this page, ever: reopening then is re-reading the conversation
     for pos, ev in enumerate(inp.events):
         if ev.kind == "widget_open":
-            opened, asked = pos, False
+            opened = pos
         elif ev.kind == "ask":
             asked = True
         elif ev.kind == "navigate":
-            opened = None
+            opened, asked = None, False
         elif ev.kind == "widget_close" and opened is not None:
             start = inp.events[opened]
             page = path_at(inp.events, opened, inp.page_path)

@@ -47,20 +47,21 @@ def _visits(inp: DetectorInput) -> list[_Visit]:
 
 def _page_loops(visits: list[_Visit], inp: DetectorInput, s: StruggleSettings) -> list[Signal]:
     signals: list[Signal] = []
-    claimed: set[int] = set()  # visits already inside a reported loop
+    claimed: set[int] = set()  # visits inside a reported loop: going on is the same loop
     for j, visit in enumerate(visits):
         same = [
             i for i in range(j + 1)
             if visits[i].path == visit.path and visit.t - visits[i].t <= s.page_loop_window_ms
         ]
-        if len(same) < s.page_loop_min_visits or claimed.intersection(same):
-            if claimed.intersection(same):
-                claimed.add(j)
+        if claimed.intersection(same):
+            claimed.add(j)
+            continue
+        if len(same) < s.page_loop_min_visits:
             continue
         between = Counter(v.path for v in visits[same[0] + 1 : j] if v.path != visit.path)
         if not between or between.most_common(1)[0][1] < 2:
             continue  # hub and spokes: each other page seen once
-        claimed.update(same)
+        claimed.update(range(same[0], j + 1))
         loop = visits[same[0] : j + 1]
         signals.append(
             Signal(

@@ -144,8 +144,9 @@ class StruggleSettings(BaseModel):
 
     # ------------------------------------------------------------ per-session window
     window_max_events: Count = Field(
-        64,
-        description="Events kept per session. One process holds ~10k sessions.",
+        48,
+        description="Events kept per session (about 1.8 KB each). One process holds ~10k "
+        "sessions; typing and scrolling are compacted away, so 48 covers minutes of use.",
     )
     window_retention_ms: Ms = Field(
         120_000,

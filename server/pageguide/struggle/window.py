@@ -4,6 +4,11 @@ The detectors are stateless functions of a `DetectorInput`; run again on a grown
 find the same episodes again. `StruggleWindow.evaluate` returns each episode once. It holds at
 most `window_max_events` events (and none older than `window_retention_ms` before the newest)
 plus a short memory of emitted signals, so ten thousand sessions fit in one process.
+
+To make those slots last, `add` keeps only what a detector can use: it drops kinds no detector
+reads (scroll), keeps only the last keystroke of a run of typing in one field, and drops a
+validation message repeated within one attempt (live validation). Each kept event gets the
+next session-wide index, so evidence indexes never shift.
 """
 
 from __future__ import annotations
@@ -13,11 +18,16 @@ from collections.abc import Iterable
 
 from pageguide.protocol import Event
 
+from .events import USER_ACTIONS, norm_message
 from .registry import detect_all
 from .settings import DEFAULT_SETTINGS, StruggleSettings
 from .signals import DetectorInput, Signal
 
 _MEMORY = 32  # emitted signals remembered per session; older episodes are out of the window
+READ_KINDS = frozenset({
+    "click", "error", "http_error", "submit", "invalid", "input", "navigate", "visibility",
+    "widget_open", "widget_close", "ask",
+})
 
 
 class SignalDeduper:
@@ -73,8 +83,30 @@ class StruggleWindow:
 
     def add(self, events: Iterable[Event]) -> None:
         for ev in events:
+            if ev.kind not in READ_KINDS or self._repeats_invalid(ev):
+                continue
+            last = self._events[-1] if self._events else None
+            if ev.kind == "input" and last is not None and last.kind == "input" and (
+                last.target == ev.target
+            ):
+                self._events[-1] = ev  # the same slot, so the same index: typing goes on
+                continue
             self._events.append(ev)
         self._prune()
+
+    def _repeats_invalid(self, ev: Event) -> bool:
+        """An `invalid` already seen since the user's last attempt adds nothing."""
+        if ev.kind != "invalid":
+            return False
+        key = (ev.data.get("field"), norm_message(ev.data.get("message")))
+        for old in reversed(self._events):
+            if old.kind in USER_ACTIONS or old.kind == "navigate":
+                return False
+            if old.kind == "invalid" and (
+                (old.data.get("field"), norm_message(old.data.get("message"))) == key
+            ):
+                return True
+        return False
 
     def _prune(self) -> None:
         if not self._events:
@@ -98,6 +130,11 @@ class StruggleWindow:
             first_index=self._first,
             page_since_ms=self.page_since_ms,
         )
+
+    def evidence(self, signal: Signal) -> list[Event]:
+        """The evidence events of `signal` that are still in the window (for the handoff)."""
+        end = self._first + len(self._events)
+        return [self._events[i - self._first] for i in signal.evidence if self._first <= i < end]
 
     def evaluate(self, now_ms: int) -> list[Signal]:
         """Signals of episodes not reported before, oldest first."""

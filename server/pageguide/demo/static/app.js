@@ -48,6 +48,7 @@
     if (!region) return;
     const el = h("div", { class: kind === "error" ? "toast error" : "toast" }, message);
     region.append(el);
+    while (region.children.length > 3) region.firstElementChild.remove();
     setTimeout(() => el.remove(), 4200);
   }
 
@@ -551,11 +552,11 @@
     if (!plansSection) return;
 
     const PLANS = {
-      starter: { name: "Starter", monthly: 49, annual: 39, seats: 3, rank: 1 },
-      growth: { name: "Growth", monthly: 249, annual: 199, seats: 10, rank: 2 },
-      scale: { name: "Scale", monthly: 799, annual: 639, seats: 25, rank: 3 },
+      starter: { name: "Starter", monthly: 49, annual: 39, seats: 3, events: 1, retention: 12, rank: 1 },
+      growth: { name: "Growth", monthly: 249, annual: 199, seats: 10, events: 5, retention: 24, rank: 2 },
+      scale: { name: "Scale", monthly: 799, annual: 639, seats: 25, events: 25, retention: 36, rank: 3 },
     };
-    const state = { plan: "growth", period: "monthly", seatsUsed: 7, canceled: false };
+    const state = { plan: "growth", period: "monthly", seatsUsed: 7, canceled: false, renewal: "December 1, 2025" };
     const RENEWAL = "December 1, 2025";
     const DAYS_LEFT = 12;
     const PERIOD_DAYS = 30;
@@ -627,6 +628,8 @@
           text: `${money(total)} / year (${money(to.annual)} / month). Takes effect immediately. ` +
             `The ${money(unused)} of unused time on your current plan is credited, so you'll be charged ${money(charge)} today. ` +
             `Your plan then renews on November 19, 2026.`,
+          invoice: `${to.name} plan (annual), less ${money(unused)} credit for unused ${from.name} time`,
+          renewal: "November 19, 2026",
           error: "", kind: "upgrade", charge,
         };
       }
@@ -635,6 +638,8 @@
         title: `Upgrade to ${to.name}`,
         text: `${money(to.monthly)} / month. Takes effect immediately. You'll be charged a prorated ${money(charge)} today ` +
           `for the ${DAYS_LEFT} days left in this billing period, then ${money(to.monthly)} on ${RENEWAL}.`,
+        invoice: `Upgrade ${from.name} → ${to.name} (prorated, ${DAYS_LEFT} of ${PERIOD_DAYS} days)`,
+        renewal: RENEWAL,
         error: "", kind: "upgrade", charge,
       };
     }
@@ -681,13 +686,22 @@
       } else {
         state.plan = pending.plan;
         state.period = pending.period;
+        state.renewal = pending.renewal;
         $("#current-plan-name").textContent = to.name;
         $("#current-plan-period").textContent = pending.period === "annual" ? "Annual" : "Monthly";
         $("#current-plan-price").replaceChildren(
           pending.period === "annual" ? `${money(to.annual * 12)} / year · Renews on ` : `${money(to.monthly)} / month · Renews on `,
-          h("strong", {}, pending.period === "annual" ? "November 19, 2026" : RENEWAL),
+          h("strong", {}, state.renewal),
         );
-        addInvoice(`${pending.title} (prorated)`, pending.charge);
+        addInvoice(pending.invoice, pending.charge);
+        renderCancelSummary();
+        const used = 3.1;
+        const pct = Math.round((used / to.events) * 100);
+        $("#plan-seats").textContent = `${state.seatsUsed} of ${to.seats} used`;
+        $("#plan-retention").textContent = `${to.retention} months`;
+        $("#plan-events").textContent = `${used}M of ${to.events}M`;
+        $("#plan-events-pct").textContent = `${pct}%`;
+        $("#plan-events-meter").dataset.w = String(Math.max(5, Math.round(pct / 5) * 5));
         toast(`You're now on ${to.name}. ${money(pending.charge)} was charged to your card; the invoice is on its way to billing@acme.io.`);
       }
       pending = null;
@@ -748,7 +762,13 @@
     /* Cancel / resume subscription */
     const cancelForm = $("#cancel-form");
     const cancelSummary = $("#cancel-summary");
-    const originalSummary = Array.from(cancelSummary.childNodes).map((n) => n.cloneNode(true));
+    function renderCancelSummary() {
+      cancelSummary.replaceChildren(
+        `If you cancel, Acme Inc. keeps the ${PLANS[state.plan].name} plan until `,
+        h("strong", {}, state.renewal),
+        ". After that the workspace becomes read-only, and your data is deleted 90 days later unless you resubscribe.",
+      );
+    }
 
     cancelForm.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -756,27 +776,27 @@
       state.canceled = true;
       closeDialog(cancelForm.closest("dialog"));
       cancelSummary.replaceChildren(
-        "Your subscription is canceled. Acme Inc. keeps the Growth plan until ",
-        h("strong", {}, RENEWAL),
+        `Your subscription is canceled. Acme Inc. keeps the ${PLANS[state.plan].name} plan until `,
+        h("strong", {}, state.renewal),
         ", then the workspace becomes read-only. Resume any time before then to keep everything as it is.",
       );
       $("#cancel-subscription-link").hidden = true;
       $("#resume-row").hidden = false;
       const badge = $("#current-plan-heading").parentElement.querySelector(".badge");
       badge.className = "badge warning";
-      badge.replaceChildren(h("span", { class: "status-dot" }), "Cancels on Dec 1, 2025");
-      toast("Subscription canceled. You keep access until December 1, 2025.");
+      badge.replaceChildren(h("span", { class: "status-dot" }), `Cancels on ${state.renewal}`);
+      toast(`Subscription canceled. You keep access until ${state.renewal}.`);
     });
 
     $("#resume-subscription-button").addEventListener("click", () => {
       state.canceled = false;
-      cancelSummary.replaceChildren(...originalSummary.map((n) => n.cloneNode(true)));
+      renderCancelSummary();
       $("#cancel-subscription-link").hidden = false;
       $("#resume-row").hidden = true;
       const badge = $("#current-plan-heading").parentElement.querySelector(".badge");
       badge.className = "badge success";
       badge.replaceChildren(h("span", { class: "status-dot" }), "Active");
-      toast("Subscription resumed. Your plan renews on December 1, 2025.");
+      toast(`Subscription resumed. Your plan renews on ${state.renewal}.`);
     });
 
     refreshPlanCards();
@@ -1058,8 +1078,7 @@
     const ruleForm = $("#alert-rule-form");
     let connected = false;
 
-    const channelLabel = (option) =>
-      option.dataset.private ? `🔒 ${option.value}` : option.textContent.trim();
+    const channelLabel = (option) => option.textContent.trim();
 
     function logDelivery(ok, message) {
       $("[data-empty]", log)?.remove();
@@ -1147,7 +1166,7 @@
       const channelOption = f.channel.selectedOptions[0];
       const channel = f.channel.value === ""
         ? `Default (${channelLabel(channelSelect.selectedOptions[0])})`
-        : channelOption.textContent.replace(" (private)", "");
+        : channelLabel(channelOption);
       const unit = f.condition.value === "change" || f.metric.value === "conversion" ? "%" : "";
       const summary = `${METRIC[f.metric.value]} of ${f.event.value} ${CONDITION[f.condition.value]} ${f.threshold.value}${unit}, checked ${WINDOW[f.window.value]}` +
         (f.mention_here.checked ? ", mentions @here" : "");
