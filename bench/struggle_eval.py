@@ -98,8 +98,10 @@ def _posthog_2026_ignores(ev: Event) -> bool:
 
 def datadog_rage(events: Sequence[Event]) -> bool:
     def similar(a: Event, b: Event) -> bool:
-        same = a.target is not None and b.target is not None and a.target.selector == (
-            b.target.selector
+        same = (
+            a.target is not None
+            and b.target is not None
+            and a.target.selector == (b.target.selector)
         )
         (ax, ay), (bx, by) = _xy(a), _xy(b)
         return same and math.hypot(ax - bx, ay - by) <= 100 and b.t - a.t <= 1_000
@@ -135,8 +137,14 @@ BASELINES: dict[str, Callable[[CorpusCase], set[str]]] = {
 
 def _row(name: str, s: KindScore) -> dict[str, object]:
     return {
-        "detector": name, "signal": s.kind, "support": s.support, "tp": s.tp, "fp": s.fp,
-        "fn": s.fn, "precision": round(s.precision, 3), "recall": round(s.recall, 3),
+        "detector": name,
+        "signal": s.kind,
+        "support": s.support,
+        "tp": s.tp,
+        "fp": s.fp,
+        "fn": s.fn,
+        "precision": round(s.precision, 3),
+        "recall": round(s.recall, 3),
         "f1": round(s.f1, 3),
     }
 
@@ -149,11 +157,10 @@ def evaluate(cases: list[CorpusCase]) -> dict[str, object]:
         scores, wrong = score(cases, fn, [RAGE])
         rows.append(_row(name, scores[RAGE]))
         baseline_misses[name] = [f"{m.id} ({m.error})" for m in wrong]
-    disagreements = [
-        c.id for c in cases if set(predict_incrementally(c)) != predict(c)
-    ]
+    disagreements = [c.id for c in cases if set(predict_incrementally(c)) != predict(c)]
     duplicates = [
-        c.id for c in cases
+        c.id
+        for c in cases
         if len(inc := predict_incrementally(c)) != len(set(inc)) and c.id not in disagreements
     ]
     return {
@@ -172,12 +179,16 @@ def evaluate(cases: list[CorpusCase]) -> dict[str, object]:
 def table(report: dict[str, object]) -> str:
     rows = report["rows"]
     assert isinstance(rows, list)
-    head = f"{'detector':34} {'signal':16} {'n':>4} {'tp':>4} {'fp':>4} {'fn':>4} " \
-           f"{'prec':>6} {'recall':>6} {'f1':>6}"
+    head = (
+        f"{'detector':34} {'signal':16} {'n':>4} {'tp':>4} {'fp':>4} {'fn':>4} "
+        f"{'prec':>6} {'recall':>6} {'f1':>6}"
+    )
     lines = [
         f"corpus: {report['corpus']}: {report['cases']} cases "
         f"({report['lookalike_cases']} expect nothing, {report['hard_cases']} tagged hard)",
-        "", head, "-" * len(head),
+        "",
+        head,
+        "-" * len(head),
     ]
     for r in rows:
         lines.append(
@@ -186,8 +197,10 @@ def table(report: dict[str, object]) -> str:
         )
     lines.append("")
     inc = report["incremental_disagreements"]
-    lines.append(f"incremental (event by event, deduplicated) vs whole-window: "
-                 f"{'agree on every case' if not inc else f'differ on {inc}'}")
+    lines.append(
+        f"incremental (event by event, deduplicated) vs whole-window: "
+        f"{'agree on every case' if not inc else f'differ on {inc}'}"
+    )
     return "\n".join(lines)
 
 

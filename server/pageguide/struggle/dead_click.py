@@ -54,16 +54,16 @@ def detect(inp: DetectorInput, settings: StruggleSettings) -> list[Signal]:
                 break
         else:
             clusters.append([pos])
-    return [
-        _signal(c, inp, settings) for c in clusters if len(c) >= settings.dead_min_clicks
-    ]
+    return [_signal(c, inp, settings) for c in clusters if len(c) >= settings.dead_min_clicks]
 
 
 def _signal(cluster: list[int], inp: DetectorInput, settings: StruggleSettings) -> Signal:
     clicks = [inp.events[pos] for pos in cluster]
     first = clicks[0]
-    both = flag(first, "looks_interactive") and first.target is not None and (
-        first.target.role in settings.interactive_roles
+    both = (
+        flag(first, "looks_interactive")
+        and first.target is not None
+        and (first.target.role in settings.interactive_roles)
     )
     score = min(0.9, 0.5 + 0.15 * (len(clicks) - settings.dead_min_clicks) + 0.1 * both)
     target = target_key(first)

@@ -123,5 +123,7 @@ def score(
             elif k in want:
                 c[2] += 1
                 misses.append(CaseMiss(id=case.id, kind=k, error="fn"))
-    scores = {k: KindScore(kind=k, tp=c[0], fp=c[1], fn=c[2], support=c[3]) for k, c in counts.items()}
+    scores = {
+        k: KindScore(kind=k, tp=c[0], fp=c[1], fn=c[2], support=c[3]) for k, c in counts.items()
+    }
     return scores, misses

@@ -19,7 +19,9 @@ from .settings import StruggleSettings
 ANSWERED_EFFECTS = frozenset({"dom", "navigation"})
 USER_ACTIONS = frozenset({"click", "submit"})
 # What resets the idle clock: the user doing something to the page or with the assistant.
-ACTIVITY_KINDS = frozenset({"click", "input", "submit", "navigate", "ask", "widget_open"})
+ACTIVITY_KINDS = frozenset(
+    {"click", "input", "submit", "navigate", "ask", "widget_open", "widget_close"}
+)
 
 _SPACES = re.compile(r"\s+")
 _DIGITS = re.compile(r"\d+")

@@ -4,7 +4,8 @@ A soft signal (low score): they looked for help on this page and did not find a 
 for it, or changed their mind. Opening and closing within `explicit_min_open_ms` is a misclick
 on the launcher; a navigation in between ends the episode (the page they needed help with is
 gone). Once the user has asked something on this page, reopening the assistant there is
-re-reading the conversation, not a silent call for help. The server adds `widget_open`, `widget_close` and `ask` events to the session's window.
+re-reading the conversation, not a silent call for help. The server adds `widget_open`,
+`widget_close` and `ask` events to the session's window.
 """
 
 from __future__ import annotations

@@ -50,7 +50,8 @@ def _page_loops(visits: list[_Visit], inp: DetectorInput, s: StruggleSettings) -
     claimed: set[int] = set()  # visits inside a reported loop: going on is the same loop
     for j, visit in enumerate(visits):
         same = [
-            i for i in range(j + 1)
+            i
+            for i in range(j + 1)
             if visits[i].path == visit.path and visit.t - visits[i].t <= s.page_loop_window_ms
         ]
         if claimed.intersection(same):
@@ -100,8 +101,7 @@ def _quick_backs(visits: list[_Visit], inp: DetectorInput, s: StruggleSettings) 
                 page_path=inp.page_path,
                 at_ms=back.t,
                 reason="quick_back",
-                summary=f"left {away.path} {dwell / 1000:.1f} s after landing, back to "
-                f"{back.path}",
+                summary=f"left {away.path} {dwell / 1000:.1f} s after landing, back to {back.path}",
                 anchor=inp.index(away.pos),
             )
         )

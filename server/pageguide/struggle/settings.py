@@ -88,8 +88,12 @@ class StruggleSettings(BaseModel):
         description="Lower-case fragments of uncaught error messages that are browser noise.",
     )
     error_ignore_sources: tuple[str, ...] = Field(
-        ("chrome-extension://", "moz-extension://", "safari-extension://",
-         "safari-web-extension://"),
+        (
+            "chrome-extension://",
+            "moz-extension://",
+            "safari-extension://",
+            "safari-web-extension://",
+        ),
         description="Error sources that are browser extensions, not the product.",
     )
 
@@ -127,8 +131,19 @@ class StruggleSettings(BaseModel):
 
     # ------------------------------------------------------------ what counts as what
     interactive_roles: tuple[str, ...] = Field(
-        ("button", "link", "menuitem", "menuitemcheckbox", "menuitemradio", "tab", "checkbox",
-         "radio", "switch", "option", "treeitem"),
+        (
+            "button",
+            "link",
+            "menuitem",
+            "menuitemcheckbox",
+            "menuitemradio",
+            "tab",
+            "checkbox",
+            "radio",
+            "switch",
+            "option",
+            "treeitem",
+        ),
         description="ARIA roles that promise a response to a click.",
     )
     text_entry_roles: tuple[str, ...] = Field(

@@ -24,10 +24,21 @@ from .settings import DEFAULT_SETTINGS, StruggleSettings
 from .signals import DetectorInput, Signal
 
 _MEMORY = 32  # emitted signals remembered per session; older episodes are out of the window
-READ_KINDS = frozenset({
-    "click", "error", "http_error", "submit", "invalid", "input", "navigate", "visibility",
-    "widget_open", "widget_close", "ask",
-})
+READ_KINDS = frozenset(
+    {
+        "click",
+        "error",
+        "http_error",
+        "submit",
+        "invalid",
+        "input",
+        "navigate",
+        "visibility",
+        "widget_open",
+        "widget_close",
+        "ask",
+    }
+)
 
 
 class SignalDeduper:
@@ -60,8 +71,15 @@ class SignalDeduper:
 class StruggleWindow:
     """One session's struggle state. Not thread-safe; the session owns it."""
 
-    __slots__ = ("_dedupe", "_events", "_first", "form_errors", "page_path", "page_since_ms",
-                 "settings")
+    __slots__ = (
+        "_dedupe",
+        "_events",
+        "_first",
+        "form_errors",
+        "page_path",
+        "page_since_ms",
+        "settings",
+    )
 
     def __init__(self, settings: StruggleSettings = DEFAULT_SETTINGS) -> None:
         self.settings = settings
@@ -86,8 +104,11 @@ class StruggleWindow:
             if ev.kind not in READ_KINDS or self._repeats_invalid(ev):
                 continue
             last = self._events[-1] if self._events else None
-            if ev.kind == "input" and last is not None and last.kind == "input" and (
-                last.target == ev.target
+            if (
+                ev.kind == "input"
+                and last is not None
+                and last.kind == "input"
+                and (last.target == ev.target)
             ):
                 self._events[-1] = ev  # the same slot, so the same index: typing goes on
                 continue

@@ -25,15 +25,31 @@ class Timeline:
         self.t = T0
         self.events: list[Event] = []
 
-    def ev(self, kind: str, dt: int = 0, target: Target | None = None, x: float | None = None,
-           y: float | None = None, **data: Any) -> Timeline:
+    def ev(
+        self,
+        kind: str,
+        dt: int = 0,
+        target: Target | None = None,
+        x: float | None = None,
+        y: float | None = None,
+        **data: Any,
+    ) -> Timeline:
         self.t += dt
         self.events.append(Event(kind=kind, t=self.t, target=target, x=x, y=y, data=data))
         return self
 
-    def click(self, selector: str = "#save", dt: int = 0, *, text: str = "Save",
-              role: str = "button", x: float | None = 100.0, y: float | None = 100.0,
-              effect: str | None = "none", **data: Any) -> Timeline:
+    def click(
+        self,
+        selector: str = "#save",
+        dt: int = 0,
+        *,
+        text: str = "Save",
+        role: str = "button",
+        x: float | None = 100.0,
+        y: float | None = 100.0,
+        effect: str | None = "none",
+        **data: Any,
+    ) -> Timeline:
         if effect is not None:
             data["effect"] = effect
         return self.ev("click", dt, Target(selector=selector, text=text, role=role), x, y, **data)
@@ -49,15 +65,31 @@ class Timeline:
             data["via"] = via
         return self.ev("navigate", dt, **data)
 
-    def input(self, *, path: str = "/settings", form_errors: tuple[str, ...] = (),
-              now: int | None = None, since: int | None = None) -> DetectorInput:
-        return DetectorInput(events=tuple(self.events), page_path=path, form_errors=form_errors,
-                             now_ms=self.t + 500 if now is None else now, page_since_ms=since)
+    def input(
+        self,
+        *,
+        path: str = "/settings",
+        form_errors: tuple[str, ...] = (),
+        now: int | None = None,
+        since: int | None = None,
+    ) -> DetectorInput:
+        return DetectorInput(
+            events=tuple(self.events),
+            page_path=path,
+            form_errors=form_errors,
+            now_ms=self.t + 500 if now is None else now,
+            page_since_ms=since,
+        )
 
 
-def incremental(events: list[Event], *, now: int | None = None, path: str = "/settings",
-                form_errors: tuple[str, ...] = (),
-                settings: StruggleSettings = DEFAULT_SETTINGS) -> list[Signal]:
+def incremental(
+    events: list[Event],
+    *,
+    now: int | None = None,
+    path: str = "/settings",
+    form_errors: tuple[str, ...] = (),
+    settings: StruggleSettings = DEFAULT_SETTINGS,
+) -> list[Signal]:
     """Feed `events` one at a time to a session window, evaluating after each; then at `now`."""
     window = StruggleWindow(settings)
     window.set_page(path, form_errors, events[0].t if events else None)

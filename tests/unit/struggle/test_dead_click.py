@@ -11,8 +11,9 @@ def fire(tl, settings=DEFAULT_SETTINGS):
 
 
 def test_two_dead_clicks_on_a_button_fire(tl):
-    tl.click("#export", text="Export").typing(dt=1_000, keys=2).click("#export", dt=2_000,
-                                                                      text="Export")
+    tl.click("#export", text="Export").typing(dt=1_000, keys=2).click(
+        "#export", dt=2_000, text="Export"
+    )
     [signal] = fire(tl)
     assert signal.kind is SignalKind.DEAD_CLICK
     assert signal.evidence == (0, 3)

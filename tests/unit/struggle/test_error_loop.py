@@ -38,8 +38,9 @@ def test_submit_events_count_as_attempts(tl):
 
 def test_one_error_then_a_fix_does_not_fire(tl):
     attempt(tl)
-    tl.typing("input#email", dt=2_000, keys=4).click("#submit", dt=900, text="Submit",
-                                                      effect="navigation")
+    tl.typing("input#email", dt=2_000, keys=4).click(
+        "#submit", dt=900, text="Submit", effect="navigation"
+    )
     assert fire(tl) == []
 
 
@@ -72,8 +73,7 @@ def test_repeat_window_comes_from_settings(tl):
 
 def failed_save(tl, method="POST", status=500, effect="dom", dt=4_000, **data):
     tl.click("#save", dt=dt, effect=effect)
-    return tl.ev("http_error", 400, method=method, path="/api/settings?x=1", status=status,
-                 **data)
+    return tl.ev("http_error", 400, method=method, path="/api/settings?x=1", status=status, **data)
 
 
 def test_same_failed_request_on_two_attempts_fires(tl):
@@ -144,8 +144,9 @@ def test_late_error_does_not_fire_unless_settings_say_so(tl):
 def test_browser_noise_and_extensions_are_ignored(tl):
     tl.click().ev("error", 100, message="ResizeObserver loop limit exceeded")
     tl.click(dt=2_000).ev("error", 100, message="Script error.")
-    tl.click(dt=2_000).ev("error", 100, message="TypeError: boom",
-                          source="chrome-extension://abc/content.js")
+    tl.click(dt=2_000).ev(
+        "error", 100, message="TypeError: boom", source="chrome-extension://abc/content.js"
+    )
     assert fire(tl) == []
 
 

@@ -35,8 +35,7 @@ def test_reading_a_page_without_errors_does_not_fire(tl):
 
 
 def test_idle_after_a_failed_save_fires(tl):
-    tl.click("#save", effect="dom").ev("http_error", 600, method="POST", path="/api/s",
-                                        status=500)
+    tl.click("#save", effect="dom").ev("http_error", 600, method="POST", path="/api/s", status=500)
     [signal] = fire(tl.input(now=tl.t + 21_000))
     assert signal.reason == "idle_after_failure"
     assert signal.target == "POST /api/s 5xx"
@@ -49,8 +48,7 @@ def test_idle_after_an_error_thrown_by_a_click_fires(tl):
 
 
 def test_scrolling_around_is_still_hesitating(tl):
-    tl.click("#save", effect="dom").ev("http_error", 600, method="POST", path="/api/s",
-                                        status=500)
+    tl.click("#save", effect="dom").ev("http_error", 600, method="POST", path="/api/s", status=500)
     failed_at = tl.t
     tl.ev("scroll", 6_000).ev("scroll", 6_000).ev("scroll", 6_000)
     assert len(fire(tl.input(now=failed_at + 21_000))) == 1
@@ -62,8 +60,7 @@ def test_background_failure_while_reading_does_not_fire(tl):
 
 
 def test_acting_after_the_failure_ends_it(tl):
-    tl.click("#save", effect="dom").ev("http_error", 600, method="POST", path="/api/s",
-                                        status=500)
+    tl.click("#save", effect="dom").ev("http_error", 600, method="POST", path="/api/s", status=500)
     tl.click("#save", dt=3_000, effect="dom")
     assert fire(tl.input(now=tl.t + 60_000)) == []
 
@@ -80,7 +77,8 @@ def test_hidden_tab_does_not_fire_and_return_restarts_the_clock(tl):
 def test_open_assistant_does_not_fire(tl):
     tl.click("#pay", effect="dom").ev("widget_open", 2_000)
     assert fire(tl.input(form_errors=ERRORS, now=tl.t + 60_000)) == []
-    tl.ev("widget_close", 5_000)
+    tl.ev("widget_close", 30_000)
+    assert fire(tl.input(form_errors=ERRORS, now=tl.t + 5_000)) == []  # idle since the close
     assert len(fire(tl.input(form_errors=ERRORS, now=tl.t + 25_000))) == 1
 
 
@@ -91,8 +89,7 @@ def test_page_arrival_counts_when_there_are_no_events(tl):
 
 
 def test_a_failure_on_the_previous_page_does_not_count(tl):
-    tl.click("#save", effect="dom").ev("http_error", 600, method="POST", path="/api/s",
-                                        status=500)
+    tl.click("#save", effect="dom").ev("http_error", 600, method="POST", path="/api/s", status=500)
     tl.nav("/settings", "/dashboard", dt=1_000)
     assert fire(tl.input(path="/dashboard", now=tl.t + 60_000)) == []
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from pageguide.struggle import DEFAULT_SETTINGS, SignalKind, StruggleSettings
 from pageguide.struggle.navigation_loop import detect
 
@@ -79,7 +81,7 @@ def test_query_and_fragment_changes_are_not_navigations(tl):
 
 def test_normal_navigation_does_not_fire(tl):
     pages = ["/dashboard", "/reports", "/reports/monthly", "/settings", "/team"]
-    for src, dst in zip(pages, pages[1:], strict=False):
+    for src, dst in itertools.pairwise(pages):
         tl.nav(src, dst, dt=12_000)
     assert reasons(tl) == []
 

@@ -28,8 +28,15 @@ def test_fast_double_click_is_not_rage(tl):
 
 def test_checkboxes_down_a_list_are_not_rage(tl):
     for i in range(6):
-        tl.click(f"tr:nth-child({i}) input", dt=300, text=f"row {i}", role="checkbox",
-                 x=50, y=200 + 24 * i, effect="dom")
+        tl.click(
+            f"tr:nth-child({i}) input",
+            dt=300,
+            text=f"row {i}",
+            role="checkbox",
+            x=50,
+            y=200 + 24 * i,
+            effect="dom",
+        )
     assert fire(tl) == []
 
 

@@ -21,8 +21,17 @@ PACKAGE = Path(struggle.__file__).parent
 
 
 def signal(anchor: int, evidence: tuple[int, ...], target: str = "#save") -> Signal:
-    return Signal(kind=SignalKind.RAGE_CLICK, score=0.7, evidence=evidence, target=target,
-                  page_path="/p", at_ms=0, reason="r", summary="s", anchor=anchor)
+    return Signal(
+        kind=SignalKind.RAGE_CLICK,
+        score=0.7,
+        evidence=evidence,
+        target=target,
+        page_path="/p",
+        at_ms=0,
+        reason="r",
+        summary="s",
+        anchor=anchor,
+    )
 
 
 def test_deduper_lets_each_episode_through_once():
@@ -42,8 +51,11 @@ def test_detect_all_orders_by_time_and_filters_kinds(tl):
     tl.ev("widget_open").ev("widget_close", 2_000)
     tl.click(dt=1_000).click(dt=200).click(dt=200)
     signals = detect_all(tl.input())
-    assert [s.kind for s in signals] == [SignalKind.EXPLICIT, SignalKind.DEAD_CLICK,
-                                         SignalKind.RAGE_CLICK]
+    assert [s.kind for s in signals] == [
+        SignalKind.EXPLICIT,
+        SignalKind.DEAD_CLICK,
+        SignalKind.RAGE_CLICK,
+    ]
     assert [s.kind for s in detect_all(tl.input(), kinds=[SignalKind.EXPLICIT])] == [
         SignalKind.EXPLICIT
     ]
