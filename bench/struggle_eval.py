@@ -3,6 +3,7 @@
     python bench/struggle_eval.py             # table
     python bench/struggle_eval.py --json      # machine-readable
     python bench/struggle_eval.py --misses    # also list each case a detector gets wrong
+    python bench/struggle_eval.py --seeds 20  # pool 20 corpora regenerated with other seeds
 
 The baselines are our own re-statements of two public definitions, for comparison only:
 
@@ -22,6 +23,7 @@ Neither baseline sees click effects: that is the point of comparing.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import math
 import re
@@ -41,6 +43,7 @@ from pageguide.struggle.evaluation import (
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "data" / "struggle_corpus.jsonl"
+GENERATOR = ROOT / "tests" / "data" / "make_struggle_corpus.py"
 KINDS = [k.value for k in SignalKind]
 RAGE = SignalKind.RAGE_CLICK.value
 
@@ -48,6 +51,26 @@ RAGE = SignalKind.RAGE_CLICK.value
 def load(path: Path = CORPUS) -> list[CorpusCase]:
     lines = path.read_text(encoding="utf-8").splitlines()
     return [CorpusCase.model_validate_json(line) for line in lines if line.strip()]
+
+
+def regenerate(seeds: int) -> list[CorpusCase]:
+    """The corpus drawn again with seeds 1..`seeds` (same scenarios, other random draws).
+
+    A check that the numbers do not hang on one lucky draw; it cannot find scenarios that the
+    generator's author did not think of. Hand-written cases come once per seed, like the rest.
+    """
+    spec = importlib.util.spec_from_file_location("make_struggle_corpus", GENERATOR)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up while defined
+    spec.loader.exec_module(module)
+    cases = []
+    for seed in range(1, seeds + 1):
+        module.SEED = seed
+        for line in module.build().splitlines():
+            case = CorpusCase.model_validate_json(line)
+            cases.append(case.model_copy(update={"id": f"{case.id}@{seed}"}))
+    return cases
 
 
 # ---------------------------------------------------------------- baselines (rage clicks only)
@@ -149,7 +172,7 @@ def _row(name: str, s: KindScore) -> dict[str, object]:
     }
 
 
-def evaluate(cases: list[CorpusCase]) -> dict[str, object]:
+def evaluate(cases: list[CorpusCase], source: str = "") -> dict[str, object]:
     ours, misses = score(cases, predict, KINDS)
     rows = [_row("pageguide", ours[k]) for k in KINDS]
     baseline_misses: dict[str, list[str]] = {}
@@ -164,7 +187,7 @@ def evaluate(cases: list[CorpusCase]) -> dict[str, object]:
         if len(inc := predict_incrementally(c)) != len(set(inc)) and c.id not in disagreements
     ]
     return {
-        "corpus": str(CORPUS.relative_to(ROOT)),
+        "corpus": source or str(CORPUS.relative_to(ROOT)),
         "cases": len(cases),
         "lookalike_cases": sum(1 for c in cases if not c.expected),
         "hard_cases": sum(1 for c in cases if "hard" in c.tags),
@@ -209,8 +232,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--misses", action="store_true", help="list the cases each gets wrong")
     parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument(
+        "--seeds", type=int, default=0, help="pool corpora regenerated with seeds 1..N instead"
+    )
     args = parser.parse_args(argv)
-    report = evaluate(load(args.corpus))
+    if args.seeds:
+        source = f"{GENERATOR.relative_to(ROOT)} with seeds 1..{args.seeds}"
+        report = evaluate(regenerate(args.seeds), source)
+    else:
+        path = args.corpus.resolve()
+        shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+        report = evaluate(load(path), str(shown))
     if args.json:
         print(json.dumps(report, indent=2))
         return 0

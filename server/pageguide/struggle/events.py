@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from pageguide.protocol import Event
@@ -70,6 +71,7 @@ def manhattan(a: Event, b: Event) -> float | None:
     return abs(a.x - b.x) + abs(a.y - b.y)
 
 
+@lru_cache(maxsize=4_096)  # selectors repeat a lot within and across sessions
 def _tag_of(selector: str) -> str:
     last = selector.strip().split(" ")[-1].split(">")[-1]
     return re.split(r"[.#\[:]", last, maxsplit=1)[0].lower()
