@@ -16,13 +16,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from pageguide.retrieval.embed import Embedder, shared_embedder  # noqa: E402
-from pageguide.settings import Settings  # noqa: E402
+from pageguide.retrieval.embed import Embedder, shared_embedder
+from pageguide.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 KNOWLEDGE = ROOT / "knowledge"
 EVAL_DOCS = ROOT / "tests/data/eval_docs/plausible/docs"
-PG_ADMIN_DSN = os.environ.get("PAGEGUIDE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 @pytest.fixture(scope="session")
@@ -38,9 +37,10 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture(scope="session")
 def demo_server(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[Any]:
     """One live server with the demo knowledge and demo app, shared by read-mostly tests."""
+    from tests.support.server import run_server
+
     from pageguide.demo import CONFIG
     from pageguide.sites import Sites
-    from tests.support.server import run_server
 
     data = tmp_path_factory.mktemp("demo-data")
     settings = Settings(data=data, knowledge=KNOWLEDGE, secret="test-secret", config=CONFIG)
@@ -57,10 +57,10 @@ class WidgetClient:
     async def send(self, frame: dict[str, Any] | str) -> None:
         await self.ws.send(frame if isinstance(frame, str) else json.dumps(frame))
 
-    async def recv(self, timeout: float = 10.0) -> dict[str, Any]:
+    async def recv(self, within: float = 10.0) -> dict[str, Any]:
         import asyncio
 
-        return json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
+        return json.loads(await asyncio.wait_for(self.ws.recv(), within))
 
     async def hello(self, page: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
         frame = {"type": "hello", "site_key": "demo", "protocol": 1, **extra}

@@ -7,7 +7,6 @@ import json
 
 import httpx
 import pytest
-
 from tests.conftest import page
 
 BILLING = page(
@@ -20,7 +19,8 @@ API_KEYS = page(
 
 
 async def test_healthz_reports_loaded_knowledge(demo_server) -> None:
-    body = httpx.get(demo_server.url + "/healthz").json()
+    async with httpx.AsyncClient() as http:
+        body = (await http.get(demo_server.url + "/healthz")).json()
     assert body["status"] == "ok"
     assert body["articles"] >= 10
 
@@ -36,9 +36,10 @@ async def test_hello_then_streamed_grounded_answer(demo_server, connect) -> None
     titles = [s["title"].lower() for s in answer["end"]["sources"]]
     assert any("plan" in t for t in titles), titles
     assert "plan" in answer["text"].lower()
-    for source in answer["end"]["sources"]:
-        assert source["url"].startswith(demo_server.url + "/help/")
-        assert httpx.get(source["url"].split("#")[0]).status_code == 200
+    async with httpx.AsyncClient() as http:
+        for source in answer["end"]["sources"]:
+            assert source["url"].startswith(demo_server.url + "/help/")
+            assert (await http.get(source["url"].split("#")[0])).status_code == 200
 
 
 async def test_same_question_on_two_pages_gets_two_articles(demo_server, connect) -> None:

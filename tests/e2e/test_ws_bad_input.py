@@ -9,6 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 import websockets
+from tests.conftest import KNOWLEDGE, page
+from tests.support.server import LiveServer, run_server
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from pageguide.db import Database
@@ -16,8 +18,6 @@ from pageguide.db.queries import Repository
 from pageguide.demo import CONFIG
 from pageguide.settings import Settings
 from pageguide.sites import Sites
-from tests.conftest import KNOWLEDGE, page
-from tests.support.server import LiveServer, run_server
 
 BILLING = page("/app/settings/billing", "Billing — Lumen", ["Billing"])
 

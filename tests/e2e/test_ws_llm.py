@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from tests.conftest import KNOWLEDGE, page
+from tests.support.fake_llm import FakeLLM
+from tests.support.server import LiveServer, run_server
 
 from pageguide.demo import CONFIG
 from pageguide.settings import Settings
 from pageguide.sites import Sites
-from tests.conftest import KNOWLEDGE, page
-from tests.support.fake_llm import FakeLLM
-from tests.support.server import LiveServer, run_server
 
 BILLING = page("/app/settings/billing", "Billing — Lumen", ["Billing", "Current plan"])
 

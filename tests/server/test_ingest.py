@@ -5,9 +5,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from tests.conftest import EVAL_DOCS
+
 from pageguide.retrieval.knowledge import KnowledgeBase
 from pageguide.settings import Settings
-from tests.conftest import EVAL_DOCS
 
 
 def write(folder: Path, name: str, text: str) -> None:

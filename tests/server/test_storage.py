@@ -3,54 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import asyncpg
 import pytest
+from tests.support.databases import migrated
 
-from pageguide.db import Database
 from pageguide.db.queries import Repository
 from pageguide.protocol import Event, PageContext
-from tests.conftest import PG_ADMIN_DSN
-
-
-async def _postgres_url() -> tuple[str, str]:
-    name = "pageguide_test_" + uuid.uuid4().hex[:8]
-    conn = await asyncpg.connect(PG_ADMIN_DSN)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    host_part = PG_ADMIN_DSN.split("://", 1)[1].rsplit("/", 1)[0]
-    return f"postgresql+asyncpg://{host_part}/{name}", name
-
-
-async def _drop(name: str) -> None:
-    conn = await asyncpg.connect(PG_ADMIN_DSN)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def repo(request, tmp_path: Path) -> AsyncIterator[Repository]:
-    name = None
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'p.db'}"
-    else:
-        url, name = await _postgres_url()
-    db = Database(url)
-    await db.migrate()
-    await db.migrate()  # idempotent
-    try:
+    async with migrated(request.param, tmp_path) as db:
+        await db.migrate()  # idempotent
         yield Repository(db)
-    finally:
-        await db.close()
-        if name:
-            await _drop(name)
 
 
 PAGE = PageContext(
@@ -93,7 +60,8 @@ async def test_a_whole_session_round_trips(repo: Repository) -> None:
     await repo.add_csat("s1", 4, None)
     counts = await repo.counts()
     assert counts == {
-        "sessions": 1, "page_views": 1, "events": 3, "questions": 1, "answers": 1, "feedback": 1, "csat": 1,
+        "sessions": 1, "page_views": 1, "events": 3, "questions": 1,
+        "answers": 1, "feedback": 1, "csat": 1,
     }  # fmt: skip
 
 

@@ -68,7 +68,7 @@ def test_title_falls_back_to_h1_then_file_name() -> None:
 
 
 def test_bad_front_matter_is_a_clear_error() -> None:
-    with pytest.raises(ArticleError, match="a.md"):
+    with pytest.raises(ArticleError, match=r"a\.md"):
         parse_article("---\ntitle: [unclosed\n---\nbody", "a.md")
     with pytest.raises(ArticleError, match="pages"):
         parse_article("---\npages: {a: 1}\n---\nbody", "a.md")

@@ -38,7 +38,8 @@ def test_config_file_declares_sites(tmp_path: Path) -> None:
         ("sites = 3", "sites"),
         ("[[sites]]\nsite_key = 'a'\norigins = []", "origins"),
         (
-            "[[sites]]\nsite_key = 'a'\norigins = ['x']\n[[sites]]\nsite_key = 'a'\norigins = ['y']",
+            "[[sites]]\nsite_key = 'a'\norigins = ['x']\n"
+            "[[sites]]\nsite_key = 'a'\norigins = ['y']",
             "unique",
         ),
         ("not toml [", "not valid TOML"),
