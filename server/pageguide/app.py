@@ -17,6 +17,8 @@ from .db import Database
 from .db.queries import Repository
 from .gateway import Services, websocket_endpoint
 from .guidance.answer import Guide
+from .guidance.suggestions import Suggestions
+from .proactive import ProactiveHelp
 from .retrieval.embed import Embedder
 from .retrieval.knowledge import KnowledgeBase
 from .settings import Settings
@@ -68,15 +70,26 @@ def create_app(
         if not knowledge.loaded:
             await asyncio.to_thread(knowledge.reload)
         guide = Guide(settings, knowledge, _llm(settings))
+        repo = Repository(db)
         app.state.services = Services(
-            settings, sites, Repository(db), guide, settings.resolved_secret()
+            settings=settings,
+            sites=sites,
+            repo=repo,
+            guide=guide,
+            secret=settings.resolved_secret(),
+            proactive=ProactiveHelp(settings, repo, guide, settings.struggle, settings.nudges),
+            suggestions=Suggestions(lambda: knowledge.index, repo.top_questions),
         )
         app.state.ready = True
-        refresher = asyncio.create_task(_refresh_forever(knowledge))
+        tasks = [
+            asyncio.create_task(_refresh_forever(knowledge)),
+            asyncio.create_task(app.state.services.proactive.tick_forever()),
+        ]
         try:
             yield
         finally:
-            refresher.cancel()
+            for task in tasks:
+                task.cancel()
             await db.close()
 
     app = Starlette(routes=routes, lifespan=lifespan)

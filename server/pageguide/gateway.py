@@ -18,6 +18,8 @@ from . import protocol as p
 from .db.queries import Repository
 from .guidance.answer import Guide
 from .guidance.base import Turn
+from .guidance.suggestions import Suggestions
+from .proactive import Context, ProactiveHelp
 from .sessions import LiveSession, RateLimiter, check_resume_token, new_session_id, resume_token
 from .settings import Settings
 from .sites import Sites
@@ -34,6 +36,8 @@ class Services:
     repo: Repository
     guide: Guide
     secret: bytes
+    proactive: ProactiveHelp
+    suggestions: Suggestions
 
 
 class Closed(Exception):
@@ -56,6 +60,7 @@ class Connection:
         "origin",
         "services",
         "session",
+        "struggle",
         "ws",
     )
 
@@ -68,6 +73,7 @@ class Connection:
         self.session: LiveSession | None = None
         self._answering: asyncio.Task[None] | None = None
         self._send_lock: asyncio.Lock | None = None
+        self.struggle: object | None = None  # proactive help's state, made on the first event
         public = services.settings.public_url
         self.base_url = public or str(
             ws.url.replace(scheme="https" if ws.url.scheme == "wss" else "http", path="", query="")
@@ -140,6 +146,7 @@ class Connection:
             if self._answering is not None and not self._answering.done():
                 self._answering.cancel()
             if self.session is not None:
+                self.services.proactive.forget(self.session.id)
                 log.info("session disconnected", extra={"session": self.session.id})
 
     async def _close(self, code: int, reason: str) -> None:
@@ -162,10 +169,7 @@ class Connection:
             case p.Page():
                 await self.on_page(frame)
             case p.Events():
-                assert self.session is not None
-                await self.services.repo.add_events(
-                    self.session.id, self.session.page_view_id, frame.events
-                )
+                await self.on_events(frame)
             case p.Ask():
                 await self.on_ask(frame)
             case p.Feedback():
@@ -227,6 +231,29 @@ class Connection:
             extra={"session": session_id, "site": site.site_key},
         )
 
+    def context(self) -> Context:
+        session = self.session
+        assert session is not None
+        return Context(
+            holder=self,
+            session_id=session.id,
+            page_view_id=session.page_view_id,
+            page=session.page,
+            base_url=self.base_url,
+            send=self.send,
+            refresh=self.context,
+        )
+
+    async def on_events(self, frame: p.Events) -> None:
+        session = self.session
+        assert session is not None
+        await self.services.repo.add_events(session.id, session.page_view_id, frame.events)
+        if any(e.kind == "widget_open" for e in frame.events) and session.page is not None:
+            page = session.page
+            suggestions = await self.services.suggestions.for_page(page.path, page.route)
+            await self.send(p.Welcome(path=page.path, suggestions=suggestions))
+        await self.services.proactive.on_events(self.context(), frame.events)
+
     async def on_page(self, page: p.Page) -> None:
         await self._set_page(p.PageContext.model_validate(page.model_dump(exclude={"type"})))
 
@@ -234,6 +261,7 @@ class Connection:
         assert self.session is not None
         self.session.page_view_id = await self.services.repo.add_page_view(self.session.id, page)
         self.session.page = page
+        await self.services.proactive.on_page(self.context(), page)
         # Embed the page now, while the user reads it, so that a question costs one embedding.
         retriever = self.services.guide.knowledge.retriever
         asyncio.get_running_loop().run_in_executor(None, retriever.page_vector, page)
@@ -255,6 +283,7 @@ class Connection:
                     p.AnswerEnd(id=stored.id, sources=sources, confidence=stored.confidence)
                 )
                 return
+        await self.services.proactive.on_ask(self.context())
         previous = self._answering
         self._answering = asyncio.create_task(self._answer(ask, question_id, previous))
 

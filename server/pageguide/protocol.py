@@ -195,7 +195,16 @@ class Nudge(Frame):
     id: str
     signal: str
     text: str
-    actions: list[str] = []
+    actions: list[str] = []  # open | escalate | dismiss
+    sources: list[Source] = []
+
+
+class Welcome(Frame):
+    """Suggested questions for the page, sent when the user opens the widget."""
+
+    type: Literal["welcome"] = "welcome"
+    path: str
+    suggestions: list[str]
 
 
 class Handoff(Frame):
@@ -224,6 +233,7 @@ SERVER_FRAMES: dict[str, type[Frame]] = {
     "answer_delta": AnswerDelta,
     "answer_end": AnswerEnd,
     "nudge": Nudge,
+    "welcome": Welcome,
     "handoff": Handoff,
     "agent_message": AgentMessage,
     "error": Error,

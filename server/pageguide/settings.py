@@ -12,8 +12,11 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .struggle.policy import NudgeSettings
+from .struggle.settings import StruggleSettings
 
 # Third-party switches that must be set before those libraries are imported anywhere.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the embedding model ships in a package
@@ -27,7 +30,9 @@ SECRETS = {"secret", "model_api_key"}
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="PAGEGUIDE_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="PAGEGUIDE_", env_nested_delimiter="__", extra="ignore"
+    )
 
     # -- serving
     host: str = Field("127.0.0.1", description="Interface to listen on.")
@@ -93,6 +98,14 @@ class Settings(BaseSettings):
         20.0, description="Seconds to wait for a pong before the connection is considered dead."
     )
 
+    # -- proactive help (nested: PAGEGUIDE_STRUGGLE__RAGE_MIN_CLICKS=4, see docs/struggle.md)
+    struggle: StruggleSettings = Field(
+        default_factory=StruggleSettings, description="Struggle detector thresholds."
+    )
+    nudges: NudgeSettings = Field(
+        default_factory=NudgeSettings, description="When struggle turns into a nudge."
+    )
+
     # -- secrets
     secret: str | None = Field(
         None, description="Signs resume tokens; default a random one saved in the data folder."
@@ -118,10 +131,18 @@ class Settings(BaseSettings):
 
 
 def setting_rows() -> list[tuple[str, str, str, str]]:
-    """(name, env var, default, help) for each setting: the docs table."""
+    """(name, env var, default, help) for each setting, nested groups expanded: the docs table."""
     rows = []
     for name, field in Settings.model_fields.items():
         default = field.get_default(call_default_factory=True)
+        if isinstance(default, BaseModel):
+            for sub, subfield in type(default).model_fields.items():
+                value = getattr(default, sub)
+                rows.append(
+                    (f"{name}.{sub}", f"PAGEGUIDE_{name.upper()}__{sub.upper()}", str(value),
+                     (subfield.description or "").split(". ")[0].rstrip(".") + ".")
+                )  # fmt: skip
+            continue
         shown = "" if default is None else str(default)
         rows.append((name, f"PAGEGUIDE_{name.upper()}", shown, field.description or ""))
     return rows

@@ -1,9 +1,17 @@
-"""Plain HTTP routes: the widget script and the help articles its answers link to."""
+"""Plain HTTP routes: the widget's files and the help articles its answers link to.
+
+`/widget.js` is the loader a host page includes: its URL never changes, so its cache is short
+and a release reaches every page within minutes. It imports the rest from `/widget/<name>`
+by content-hashed names (listed in `widget/dist/manifest.json` by the build), which are cached
+for a year. Both are served with `Access-Control-Allow-Origin: *` because the hashed files are
+ES modules, fetched in CORS mode from the host page's origin.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import html
+import json
 from pathlib import Path, PurePosixPath
 
 from markdown_it import MarkdownIt
@@ -14,7 +22,9 @@ from starlette.routing import BaseRoute, Route
 from .retrieval.markdown import SUFFIXES, ArticleError, clean_mdx
 from .settings import Settings
 
-WIDGET_CACHE = "public, max-age=300"  # the loader URL is stable, so keep its cache short
+LOADER_CACHE = "public, max-age=300"  # the loader URL is stable, so keep its cache short
+HASHED_CACHE = "public, max-age=31536000, immutable"  # a new build gets new names
+NOT_BUILT = "// widget not built: run `make widget`\n"
 
 _render = MarkdownIt("commonmark", {"html": False}).enable("table")
 
@@ -37,21 +47,47 @@ def widget_dist() -> Path:
     return Path(__file__).resolve().parents[2] / "widget" / "dist"
 
 
+JS = "text/javascript; charset=utf-8"
+CORS = {"Access-Control-Allow-Origin": "*"}
+
+
+def widget_manifest() -> dict | None:
+    """The build's list of files, or None when the widget has not been built."""
+    try:
+        return json.loads((widget_dist() / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def not_built() -> Response:
+    headers = {"Cache-Control": "no-store"}
+    return Response(NOT_BUILT, status_code=503, media_type=JS, headers=headers)
+
+
 def routes(settings: Settings) -> list[BaseRoute]:
-    async def widget(request: Request) -> Response:
+    async def loader(request: Request) -> Response:
         path = widget_dist() / "widget.js"
-        if not path.exists():
-            return Response(
-                "// widget not built: run `make widget`\n",
-                status_code=503,
-                media_type="text/javascript",
-            )
+        if not path.is_file() or widget_manifest() is None:
+            return not_built()
         body = path.read_bytes()
         etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
-        headers = {"Cache-Control": WIDGET_CACHE, "ETag": etag, "Access-Control-Allow-Origin": "*"}
+        headers = {"Cache-Control": LOADER_CACHE, "ETag": etag, **CORS}
         if request.headers.get("if-none-match") == etag:
             return Response(status_code=304, headers=headers)
-        return Response(body, media_type="text/javascript", headers=headers)
+        return Response(body, media_type=JS, headers=headers)
+
+    async def hashed(request: Request) -> Response:
+        manifest = widget_manifest()
+        if manifest is None:
+            return not_built()
+        name = "widget/" + request.path_params["name"]
+        if name not in manifest.get("files", []):  # only what the build made: no traversal
+            return Response("// no such file\n", status_code=404, media_type=JS, headers=CORS)
+        try:
+            body = (widget_dist() / name).read_bytes()
+        except OSError:
+            return not_built()
+        return Response(body, media_type=JS, headers={"Cache-Control": HASHED_CACHE, **CORS})
 
     async def help_css(request: Request) -> Response:
         return Response(HELP_CSS, media_type="text/css")
@@ -71,7 +107,8 @@ def routes(settings: Settings) -> list[BaseRoute]:
         return HTMLResponse(HELP_PAGE.format(title=title, body=_render.render(body)))
 
     return [
-        Route("/widget.js", widget),
+        Route("/widget.js", loader),
+        Route("/widget/{name}", hashed),
         Route("/help.css", help_css),
         Route("/help/{slug:path}", help_article),
     ]

@@ -157,3 +157,45 @@ class Repository:
                     await s.scalar(select(func.count()).select_from(model)) or 0
                 )
         return out
+
+    # -- struggle and nudges
+
+    async def add_signal(self, session_id: str, page_view_id: int | None, **values: Any) -> int:
+        async with self.db.session() as s, s.begin():
+            row = m.SignalRow(session_id=session_id, page_view_id=page_view_id, **values)
+            s.add(row)
+            await s.flush()
+            return row.id
+
+    async def add_nudge(self, nudge_id: str, session_id: str, **values: Any) -> None:
+        async with self.db.session() as s, s.begin():
+            s.add(m.Nudge(id=nudge_id, session_id=session_id, **values))
+
+    async def nudge_outcome(self, nudge_id: str, session_id: str, **values: Any) -> bool:
+        async with self.db.session() as s, s.begin():
+            result = await s.execute(
+                update(m.Nudge)
+                .where(m.Nudge.id == nudge_id, m.Nudge.session_id == session_id)
+                .values(outcome_at=datetime.now(UTC), **values)
+            )
+            return result.rowcount == 1
+
+    async def top_questions(self, path: str, limit: int = 3, since_days: int = 30) -> list[str]:
+        """The questions most often asked on a page that were answered with confidence."""
+        from datetime import timedelta
+
+        from sqlalchemy import func
+
+        since = datetime.now(UTC) - timedelta(days=since_days)
+        async with self.db.session() as s:
+            rows = await s.execute(
+                select(func.lower(m.Question.text), func.count())
+                .join(m.PageView, m.PageView.id == m.Question.page_view_id)
+                .join(m.Answer, m.Answer.question_id == m.Question.id)
+                .where(m.PageView.path == path, m.Question.at >= since, m.Answer.confidence >= 0.5)
+                .group_by(func.lower(m.Question.text))
+                .having(func.count() >= 2)
+                .order_by(func.count().desc())
+                .limit(limit)
+            )
+            return [text for text, _ in rows]

@@ -1,26 +1,33 @@
 """Page-aware retrieval: the question, shaped by the page it was asked on.
 
-Scores articles, not chunks (an article is what a user follows), from four features:
-  dense   cosine of the question with the article's best chunk
-  lexical BM25 of the question, normalised by the best hit (hybrid retrieval)
-  page    cosine of the page context (title, headings, route words) with the article's best chunk
-  mapped  the article's `pages` front matter matches the current path or route
-How much the page counts depends on the question: "what happens if I delete this?" leans on
-the page; "how do I invite a team member?" does not, so pasting the page into it would only
-add noise. `docs/retrieval.md` explains the weights and `bench/retrieval_eval.py` measures them.
+Scores articles, not chunks (an article is what a user follows), as a weighted sum of a few
+features (`FEATURES`, one weight each in `Weights`):
+  dense          cosine of the question with the article's best chunk
+  lexical        BM25 of the question's words, article maximum, saturated
+  joint_dense    best chunk for question and page together: cos(q, c) + b·cos(page, c)
+  joint_lexical  BM25 of the question's words plus the page's words in the same chunk
+  page_profile   cosine of the page with the article's profile (mean of its chunk vectors)
+  hub            how close the article sits to all the others (a penalty: overviews)
+  mapped         the article's `pages` front matter matches the current path or route
+The four page features are multiplied by a page gate in [0, 1] that falls as the question's
+own best dense match rises: "what happens if I delete this?" matches nothing well by itself
+and leans on the page; "how do I invite a team member?" does not. Confidence is a logistic
+over the evidence for the best article, with the page allowed to vouch only for a question
+that points at the page. `docs/retrieval.md` explains the choices and
+`bench/retrieval_eval.py` measures them and fits the weights.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
 from ..protocol import PageContext
 from .embed import Embedder
-from .index import KnowledgeIndex
+from .index import KnowledgeIndex, normalize, terms, tokenize
 from .pages import matches_any, specificity
 
 # Words that point at the screen instead of naming a subject.
@@ -28,23 +35,62 @@ _DEICTIC = re.compile(
     r"\b(this|that|these|those|it|its|here|one|ones|them|they|page|screen|above|below|thing|button)\b",
     re.I,
 )
-_STOP = re.compile(
-    r"\b(how|do|does|did|i|we|you|can|could|to|a|an|the|what|why|is|are|my|our|if|of|on|in|for|"
-    r"and|or|with|when|where|who|which|will|would|should|happens|happen|me|be|get|make|there)\b",
-    re.I,
+_DEICTIC_WORDS = frozenset(
+    "this that these those it its here one ones them they page screen above below thing button".split()
 )
+# Function words, question words and apostrophe-less contractions: never a subject.
+STOP_WORDS = frozenset(
+    """a about above after again all also am an and any are as at be been before being both but by
+    can cannot could did do does doing done each else etc for from get gets getting got had has have
+    having how i if in into is just let like may me might more most must my myself need no not now
+    of off on once only or other our out over own same shall she should so some such than the their
+    then there these they thing things through to too under until up upon us use very via was we
+    were what when where which while who whom whose why will with would yet you your yours
+    happen happens happened make made want wants please still ever even
+    whats hows wheres whos thats theres dont doesnt didnt cant couldnt wont wouldnt shouldnt isnt
+    arent wasnt werent havent hasnt im ive id ill youre youve weve theyre lets""".split()
+)
+_TITLE_SEPARATOR = re.compile(r"\s+[·|—–\-:]\s+")
+_DOMAIN = re.compile(r"^[\w-]+(\.[\w-]+)+$")
+_ID_LIKE = re.compile(r"^(?=.*\d)[\w-]{6,}$|^\d+$")
+MAX_PAGE_HEADINGS = 8
+
+FEATURES = ("dense", "lexical", "joint_dense", "joint_lexical", "page_profile", "hub", "mapped")
+EVIDENCE = ("dense", "coverage", "unknown", "page_support")
 
 
 @dataclass(frozen=True)
 class Weights:
-    lexical: float = 0.15
-    page_deictic: float = 0.55  # page weight when the question points at the page
-    page_self: float = 0.10  # page weight for a self-contained question
-    mapped_deictic: float = 0.20
-    mapped_self: float = 0.04
-    # confidence: logistic over the evidence for the best article
-    conf_mid: float = 0.42
-    conf_scale: float = 0.07
+    """Feature weights in units of the dense cosine; fit by `bench/retrieval_eval.py --fit`."""
+
+    dense: float = 1.0
+    lexical: float = 0.72
+    joint_dense: float = 0.36
+    joint_lexical: float = 0.94
+    page_profile: float = 0.53
+    hub: float = -0.10
+    mapped: float = 0.30  # set by hand: the evaluation set has no `pages` mappings
+    # the page gate: sigmoid((gate_mid - best question cosine) / gate_width)
+    gate_mid: float = 0.45
+    gate_width: float = 0.05
+    page_in_chunk: float = 0.5  # b in joint_dense
+    page_in_lexical: float = 1.0  # weight of the page's words beside the question's in BM25
+    heading_terms: float = 0.5  # a page heading's words count half a title word ...
+    heading_focus: float = 2.0  # ... and twice that when the question shares a word with it
+    lexical_saturation: float = 8.0  # BM25 s -> s / (s + k)
+    # confidence: sigmoid(bias + Σ weight × evidence), evidence about the best article
+    conf_bias: float = -4.0
+    conf_dense: float = 8.0
+    conf_coverage: float = 2.0
+    conf_unknown: float = -2.0
+    conf_page_support: float = 4.0
+
+    def ranking(self) -> np.ndarray:
+        return np.asarray([getattr(self, name) for name in FEATURES], dtype=np.float32)
+
+    def replace(self, **changes: float) -> Weights:
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return Weights(**{**values, **changes})
 
 
 @dataclass(frozen=True)
@@ -64,27 +110,97 @@ class Retrieval:
     confidence: float
     page_dependent: bool
     articles: list[tuple[str, float]] = field(default_factory=list)  # (article id, score), best first
+    page_weight: float = 0.0  # the page gate: how much the page shaped the ranking
 
     @property
     def best_article(self) -> str | None:
         return self.articles[0][0] if self.articles else None
 
 
+@dataclass
+class Signals:
+    """Everything `search` decides from: one row of `FEATURES` per article, and the evidence."""
+
+    features: np.ndarray  # articles × len(FEATURES)
+    chunk_scores: np.ndarray  # per chunk row, for choosing passages
+    dense: np.ndarray  # per article: the question alone
+    page_dense: np.ndarray  # per article: the page alone
+    gate: float
+    leans_on_page: bool
+    content: list[str]  # the question's normalised content terms
+    unknown: float  # IDF share of those terms the knowledge never uses
+
+
+@dataclass(frozen=True)
+class PageProfile:
+    """What a page frame says about the page's subject, in words."""
+
+    title: tuple[str, ...]  # the title's own parts, without the product or site name
+    headings: tuple[str, ...]
+    path_words: tuple[str, ...]
+
+    @classmethod
+    def of(cls, page: PageContext) -> PageProfile:
+        parts = [p.strip() for p in _TITLE_SEPARATOR.split(page.title or "") if p.strip()]
+        if len(parts) >= 2:
+            parts = parts[:-1]  # "Goals · acme.io · Plausible": the last part names the product
+        title = tuple(p for p in parts if not _DOMAIN.match(p))
+        headings: list[str] = []
+        for heading in page.headings[:MAX_PAGE_HEADINGS]:
+            text = " ".join(w for w in heading.split() if not _DOMAIN.match(w)).strip()
+            if text and text.lower() not in (h.lower() for h in headings):
+                headings.append(text)
+        words: list[str] = []
+        segments = [s for s in (page.path or "").split("?")[0].split("/") if s]
+        segments += [s for s in (page.route or "").split("/") if s]
+        for segment in segments:
+            if segment.startswith(":") or _DOMAIN.match(segment) or _ID_LIKE.match(segment):
+                continue
+            for word in re.split(r"[-_.~+]+", segment):
+                if len(word) > 1 and word.lower() not in (w.lower() for w in words):
+                    words.append(word)
+        return cls(title, tuple(headings), tuple(words))
+
+    def text(self) -> str:
+        parts = [*self.title, *self.headings, " ".join(self.path_words)]
+        return ". ".join(p for p in parts if p)
+
+    def term_weights(self, question_terms: set[str], w: Weights) -> dict[str, float]:
+        """The page's words as a weighted lexical query; headings the question echoes weigh more."""
+        out: dict[str, float] = {}
+
+        def add(text: str, weight: float) -> None:
+            for token in tokenize(text):
+                if token not in STOP_WORDS and len(token) > 1:
+                    term = normalize(token)
+                    out[term] = max(out.get(term, 0.0), weight)
+
+        for text in (*self.title, " ".join(self.path_words)):
+            add(text, 1.0)
+        for heading in self.headings:
+            echoed = question_terms & set(terms(heading))
+            add(heading, w.heading_terms * (w.heading_focus if echoed else 1.0))
+        return out
+
+
 def page_text(page: PageContext | None) -> str:
     """The words that say what a page is about; embedded once per page and cached."""
-    if page is None:
-        return ""
-    words = [w for w in re.split(r"[/:_\-\d]+", page.route or page.path) if w and len(w) > 1]
-    title = re.split(r"\s[—–|·-]\s", page.title)[0] if page.title else ""
-    parts = [title, *page.headings[:8], " ".join(words)]
-    return ". ".join(p.strip() for p in parts if p and p.strip())
+    return PageProfile.of(page).text() if page is not None else ""
+
+
+def content_terms(question: str) -> list[str]:
+    """The question's subject words, normalised, in order, without repeats."""
+    words = [t for t in tokenize(question) if len(t) > 1 and t not in STOP_WORDS and t not in _DEICTIC_WORDS]
+    return list(dict.fromkeys(normalize(t) for t in words))
 
 
 def is_page_dependent(question: str) -> bool:
-    """Does the question lean on the page for its subject?"""
-    content = _STOP.sub(" ", _DEICTIC.sub(" ", question))
-    content_words = [w for w in re.findall(r"[a-z]{3,}", content.lower())]
-    return bool(_DEICTIC.search(question)) or len(content_words) <= 1
+    """Does the question point at the page ("this", "here", "it") or name nothing by itself?"""
+    return bool(_DEICTIC.search(question)) or len(content_terms(question)) <= 1
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(min(x, 60.0), -60.0)))
 
 
 class Retriever:
@@ -97,6 +213,88 @@ class Retriever:
         text = page_text(page)
         return self.embedder.encode_one(text) if text else None
 
+    def signals(
+        self,
+        question: str,
+        page: PageContext | None = None,
+        use_page: bool = True,
+        page_vector: np.ndarray | None = None,
+        question_vector: np.ndarray | None = None,
+    ) -> Signals:
+        """The features of every article for this question on this page."""
+        index, w = self.index, self.weights
+        q = question_vector if question_vector is not None else self.embedder.encode_one(question)
+        content = content_terms(question)
+        leans = is_page_dependent(question)
+        pv = None
+        if use_page and page is not None:
+            pv = page_vector if page_vector is not None else self.page_vector(page)
+        if pv is not None:
+            both = index.vectors @ np.stack([q, pv], axis=1)
+            chunk_dense, chunk_page = both[:, 0], both[:, 1]
+        else:
+            chunk_dense = index.vectors @ q
+            chunk_page = np.zeros_like(chunk_dense)
+        dense = index.per_article_max(chunk_dense)
+        gate = 0.0
+        if use_page and page is not None:
+            gate = _sigmoid((w.gate_mid - float(dense.max())) / w.gate_width)
+
+        chunk_lex = index.lexical(dict.fromkeys(content, 1.0))
+        lex = index.per_article_max(chunk_lex)
+        features = np.zeros((len(index.articles), len(FEATURES)), dtype=np.float32)
+        features[:, 0] = dense
+        features[:, 1] = lex / (lex + w.lexical_saturation)
+        features[:, 5] = index.hubness
+        if use_page and page is not None:
+            profile = PageProfile.of(page)
+            page_lex = index.lexical(profile.term_weights(set(content), w))
+            joint_lex = index.per_article_max(chunk_lex + w.page_in_lexical * page_lex)
+            top = float(joint_lex.max())
+            features[:, 3] = gate * (joint_lex / top if top > 0 else joint_lex)
+            features[:, 6] = self._mapped(page) * (0.2 + 0.8 * gate)
+            if pv is not None:
+                features[:, 2] = gate * index.per_article_max(chunk_dense + w.page_in_chunk * chunk_page)
+                features[:, 4] = gate * (index.profiles @ pv)
+        top_lex = float(chunk_lex.max())
+        chunk_scores = chunk_dense + gate * w.page_in_chunk * chunk_page
+        if top_lex > 0:
+            chunk_scores = chunk_scores + 0.1 * chunk_lex / top_lex
+        known = [t for t in content if index.known(t)]
+        total = sum(index.idf_of(t) for t in content)
+        unknown = 1.0 - sum(index.idf_of(t) for t in known) / total if total > 0 else 0.0
+        return Signals(
+            features=features,
+            chunk_scores=chunk_scores,
+            dense=dense,
+            page_dense=index.per_article_max(chunk_page),
+            gate=gate,
+            leans_on_page=leans and pv is not None,
+            content=content,
+            unknown=unknown,
+        )
+
+    def evidence(self, signals: Signals, article: int) -> np.ndarray:
+        """What the confidence rests on, for one article (see `EVIDENCE`)."""
+        content = signals.content
+        total = sum(self.index.idf_of(t) for t in content)
+        if total > 0:
+            found = sum(self.index.idf_of(t) for t in content if article in self.index.articles_with(t))
+            coverage = found / total
+        else:
+            coverage = 1.0  # nothing named, nothing missing
+        # The page vouches only for a question that points at it and names nothing unknown.
+        support = float(signals.page_dense[article]) if signals.leans_on_page else 0.0
+        support *= 1.0 - signals.unknown
+        return np.asarray(
+            [float(signals.dense[article]), coverage, signals.unknown, support], dtype=np.float32
+        )
+
+    def confidence(self, evidence: np.ndarray) -> float:
+        w = self.weights
+        coef = np.asarray([w.conf_dense, w.conf_coverage, w.conf_unknown, w.conf_page_support])
+        return _sigmoid(w.conf_bias + float(coef @ evidence))
+
     def search(
         self,
         question: str,
@@ -105,44 +303,18 @@ class Retriever:
         use_page: bool = True,
         page_vector: np.ndarray | None = None,
     ) -> Retrieval:
-        index, w = self.index, self.weights
-        dependent = use_page and page is not None and is_page_dependent(question)
+        index = self.index
         if not len(index):
-            return Retrieval([], 0.0, dependent)
-
-        q = self.embedder.encode_one(question)
-        dense = index.vectors @ q
-        lexical = index.lexical_scores(question)
-        if lexical.max() > 0:
-            lexical = lexical / lexical.max()
-        chunk_score = dense + w.lexical * lexical
-
-        mapped = np.zeros(len(index.articles), dtype=np.float32)
-        page_rows = np.zeros_like(dense)
-        if use_page and page is not None:
-            pv = page_vector if page_vector is not None else self.page_vector(page)
-            if pv is not None:
-                page_rows = index.vectors @ pv
-            mapped = self._mapped(page)
-            page_weight = w.page_deictic if dependent else w.page_self
-            chunk_score = chunk_score + page_weight * page_rows
-
-        article_score = index.per_article_max(chunk_score)
-        mapped_weight = w.mapped_deictic if dependent else w.mapped_self
-        article_score = article_score + mapped_weight * mapped
-
-        order = np.argsort(-article_score)[: max(top_k, 5)]
-        best = int(order[0])
-        evidence = float(index.per_article_max(dense)[best])
-        if dependent:
-            # A vague question is as answerable as the page match is strong.
-            page_best = float(index.per_article_max(page_rows)[best])
-            evidence = max(evidence, 0.5 * evidence + 0.5 * page_best + 0.1 * float(mapped[best]))
-        confidence = 1.0 / (1.0 + math.exp(-(evidence - w.conf_mid) / w.conf_scale))
-
-        passages = self._passages(order, chunk_score, top_k)
-        ranked = [(index.articles[int(i)].id, float(article_score[int(i)])) for i in order]
-        return Retrieval(passages, round(confidence, 3), dependent, ranked)
+            return Retrieval([], 0.0, use_page and page is not None and is_page_dependent(question))
+        signals = self.signals(question, page, use_page, page_vector)
+        score = signals.features @ self.weights.ranking()
+        order = np.argsort(-score, kind="stable")[: max(top_k, 5)]
+        confidence = self.confidence(self.evidence(signals, int(order[0])))
+        passages = self._passages(order, signals.chunk_scores, top_k)
+        ranked = [(index.articles[int(i)].id, float(score[int(i)])) for i in order]
+        return Retrieval(
+            passages, round(confidence, 3), signals.leans_on_page, ranked, round(signals.gate, 3)
+        )
 
     def _mapped(self, page: PageContext) -> np.ndarray:
         out = np.zeros(len(self.index.articles), dtype=np.float32)

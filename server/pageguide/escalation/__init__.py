@@ -1,0 +1,1 @@
+"""Escalation: the triggers that decide a conversation should go to a person (pure)."""
