@@ -157,7 +157,11 @@ class ProactiveHelp:
         )
         log.info(
             "struggle signal",
-            extra={"session": ctx.session_id, "signal": signal.kind.value, "verdict": verdict.value},
+            extra={
+                "session": ctx.session_id,
+                "signal": signal.kind.value,
+                "verdict": verdict.value,
+            },
         )
         if verdict is not Verdict.NUDGE:
             return

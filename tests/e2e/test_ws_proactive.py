@@ -7,14 +7,14 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
+from tests.conftest import KNOWLEDGE, page
+from tests.support.server import LiveServer, run_server
 
 from pageguide.db import Database
 from pageguide.db import models as m
 from pageguide.demo import CONFIG
 from pageguide.settings import Settings
 from pageguide.sites import Sites
-from tests.conftest import KNOWLEDGE, page
-from tests.support.server import LiveServer, run_server
 
 BILLING = page("/app/settings/billing", "Billing — Lumen", ["Billing", "Payment method"])
 TEAM = page("/app/settings/team", "Team — Lumen", ["Team", "Invite member"])

@@ -13,9 +13,9 @@ from .extractive import _content_words
 
 GENERIC = {
     SignalKind.RAGE_CLICK: "That doesn't seem to be responding. Want a hand with it?",
-    SignalKind.DEAD_CLICK: "Nothing happening when you click that? I can help, or bring in a person.",
+    SignalKind.DEAD_CLICK: "Nothing happening when you click that? I can help, or get a person.",
     SignalKind.ERROR_LOOP: "Running into the same error again? I can help, or bring in a person.",
-    SignalKind.NAVIGATION_LOOP: "Looking for something? Tell me what you need and I'll point you to it.",
+    SignalKind.NAVIGATION_LOOP: "Looking for something? Tell me what you need and I'll point the way.",
     SignalKind.HESITATION: "Stuck on this step? I can walk you through it.",
     SignalKind.EXPLICIT: "Anything I can help with on this page?",
 }
@@ -89,11 +89,17 @@ def compose(
         SignalKind.ERROR_LOOP: f"Seeing {_QUOTE.format(label)} again?" if label else "",
         SignalKind.HESITATION: "Stuck on this form?",
     }.get(signal.kind, "")
-    if retrieval.passages and retrieval.confidence >= min_confidence and signal.kind is not SignalKind.EXPLICIT:
+    if (
+        retrieval.passages
+        and retrieval.confidence >= min_confidence
+        and signal.kind is not SignalKind.EXPLICIT
+    ):
         top = retrieval.passages[0]
         line = best_line(top.text, query)
         if line:
             text = f"{lead} {line}".strip() if lead else line
-            source = Source(title=top.title, url=source_url(base, top.article_id, top.url, top.anchor))
+            source = Source(
+                title=top.title, url=source_url(base, top.article_id, top.url, top.anchor)
+            )
             return NudgeText(text, [source], True)
     return NudgeText(GENERIC[signal.kind], [], False)

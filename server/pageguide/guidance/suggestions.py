@@ -25,7 +25,7 @@ _VERBS = {
 
 
 def as_question(title: str) -> str:
-    """"Change your plan" -> "How do I change my plan?"; other titles stay as they are."""
+    """ "Change your plan" -> "How do I change my plan?"; other titles stay as they are."""
     words = title.strip().split()
     if not words or words[0].lower() not in _VERBS:
         return title.strip()
