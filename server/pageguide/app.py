@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -14,10 +15,18 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from . import web
 from .db import Database
+from .db.handoffs import Handoffs
 from .db.queries import Repository
+from .escalation.classifier import EscalationClassifier
+from .escalation.outbox import Outbox
+from .escalation.service import Escalations
 from .gateway import Services, websocket_endpoint
 from .guidance.answer import Guide
 from .guidance.suggestions import Suggestions
+from .hub import Hub
+from .inbox.auth import Agents
+from .inbox.live import agent_endpoint
+from .inbox.routes import routes as inbox_routes
 from .proactive import ProactiveHelp
 from .retrieval.embed import Embedder
 from .retrieval.knowledge import KnowledgeBase
@@ -48,6 +57,8 @@ def create_app(
     routes: list[BaseRoute] = [
         Route("/healthz", healthz),
         WebSocketRoute("/ws", websocket_endpoint),
+        WebSocketRoute("/agent/ws", agent_endpoint),
+        *inbox_routes(),
         *web.routes(settings),
     ]
     if demo:
@@ -71,6 +82,13 @@ def create_app(
             await asyncio.to_thread(knowledge.reload)
         guide = Guide(settings, knowledge, _llm(settings))
         repo = Repository(db)
+        hub = Hub()
+        outbox = Outbox(db, sites.channel)
+        classifier = await asyncio.to_thread(EscalationClassifier.train, knowledge.embedder)
+        escalations = Escalations(
+            settings, Handoffs(db), hub, outbox, sites.channels_for, classifier, settings.escalation
+        )
+        app.state.inbox = Inbox(Agents(db), escalations, outbox)
         app.state.services = Services(
             settings=settings,
             sites=sites,
@@ -79,7 +97,10 @@ def create_app(
             secret=settings.resolved_secret(),
             proactive=ProactiveHelp(settings, repo, guide, settings.struggle, settings.nudges),
             suggestions=Suggestions(lambda: knowledge.index, repo.top_questions),
+            escalations=escalations,
+            hub=hub,
         )
+        outbox.start()
         app.state.ready = True
         tasks = [
             asyncio.create_task(_refresh_forever(knowledge)),
@@ -90,12 +111,20 @@ def create_app(
         finally:
             for task in tasks:
                 task.cancel()
+            await outbox.stop()
             await db.close()
 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.ready = False
     app.state.settings = settings
     return app
+
+
+@dataclass
+class Inbox:
+    agents: Agents
+    escalations: Escalations
+    outbox: Outbox
 
 
 def _llm(settings: Settings):  # -> Composer | None

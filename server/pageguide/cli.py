@@ -113,6 +113,64 @@ def demo(**options: Any) -> None:
     _run(settings, demo=True)
 
 
+@main.group()
+def agents() -> None:
+    """Manage the people who answer escalated conversations in /inbox."""
+
+
+def _agents_call(options: dict[str, Any], call: Callable[[Any], Any]) -> Any:
+    import asyncio
+
+    from .db import Database
+    from .inbox.auth import Agents
+
+    settings = build_settings(**options)
+
+    async def run() -> Any:
+        db = Database(settings.database_url_or_default())
+        try:
+            await db.migrate()
+            return await call(Agents(db))
+        finally:
+            await db.close()
+
+    return asyncio.run(run())
+
+
+@agents.command("add")
+@click.argument("email")
+@click.option("--name", default="", help="Name shown to users (default: the email).")
+@click.password_option(help="Password (prompted when not given; at least 10 characters).")
+@settings_options(("data", "database_url"))
+def agents_add(email: str, name: str, password: str, **options: Any) -> None:
+    """Add an agent who can sign in to /inbox."""
+    from .inbox.auth import AgentError
+
+    try:
+        _agents_call(options, lambda a: a.add(email, name, password))
+    except AgentError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"added {email.strip().lower()}")
+
+
+@agents.command("list")
+@settings_options(("data", "database_url"))
+def agents_list(**options: Any) -> None:
+    """List agents."""
+    for agent in _agents_call(options, lambda a: a.list()):
+        click.echo(f"{agent.email}\t{agent.name}\tadded {agent.created_at:%Y-%m-%d}")
+
+
+@agents.command("remove")
+@click.argument("email")
+@settings_options(("data", "database_url"))
+def agents_remove(email: str, **options: Any) -> None:
+    """Remove an agent (their signed-in browsers are signed out)."""
+    if not _agents_call(options, lambda a: a.remove(email)):
+        raise click.ClickException(f"no agent {email}")
+    click.echo(f"removed {email}")
+
+
 def _run(settings: Settings, demo: bool) -> None:
     import uvicorn
 

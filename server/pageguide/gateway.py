@@ -16,9 +16,13 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from . import protocol as p
 from .db.queries import Repository
+from .escalation.live import SessionEscalation
+from .escalation.service import Escalations
 from .guidance.answer import Guide
 from .guidance.base import Turn
 from .guidance.suggestions import Suggestions
+from .hub import Hub
+from .identity import VisitorIdentity, resolve_identity, secrets_from_env
 from .proactive import Context, ProactiveHelp
 from .sessions import LiveSession, RateLimiter, check_resume_token, new_session_id, resume_token
 from .settings import Settings
@@ -38,6 +42,8 @@ class Services:
     secret: bytes
     proactive: ProactiveHelp
     suggestions: Suggestions
+    escalations: Escalations
+    hub: Hub
 
 
 class Closed(Exception):
@@ -55,6 +61,7 @@ class Connection:
         "_answering",
         "_send_lock",
         "base_url",
+        "escalation",
         "limiter",
         "machine",
         "origin",
@@ -74,6 +81,7 @@ class Connection:
         self._answering: asyncio.Task[None] | None = None
         self._send_lock: asyncio.Lock | None = None
         self.struggle: object | None = None  # proactive help's state, made on the first event
+        self.escalation: SessionEscalation | None = None  # made at hello
         public = services.settings.public_url
         self.base_url = public or str(
             ws.url.replace(scheme="https" if ws.url.scheme == "wss" else "http", path="", query="")
@@ -87,6 +95,8 @@ class Connection:
         async with self._send_lock:
             if self.ws.application_state is WebSocketState.CONNECTED:
                 await self.ws.send_text(p.dump(frame))
+        if isinstance(frame, p.Handoff) and frame.status == "closed" and self.escalation:
+            self.escalation.closed()  # a person closed it or handed back: the assistant answers
 
     async def send_error(self, code: str, message: str, in_reply_to: str | None = None) -> None:
         await self.send(p.Error(code=code, message=message, in_reply_to=in_reply_to))
@@ -147,6 +157,7 @@ class Connection:
                 self._answering.cancel()
             if self.session is not None:
                 self.services.proactive.forget(self.session.id)
+                self.services.hub.widget_offline(self.session.id, self.send)
                 log.info("session disconnected", extra={"session": self.session.id})
 
     async def _close(self, code: int, reason: str) -> None:
@@ -179,9 +190,8 @@ class Connection:
                 await self.services.repo.add_csat(self.session.id, frame.score, frame.comment)
                 log.info("csat", extra={"session": self.session.id, "score": frame.score})
             case p.Escalate():
-                raise p.ProtocolError(
-                    p.ErrorCode.UNAVAILABLE, "no human channel is configured on this server"
-                )
+                assert self.escalation is not None
+                await self.escalation.requested(frame.reason, self.path)
 
     async def on_hello(self, hello: p.Hello) -> None:
         services = self.services
@@ -215,7 +225,20 @@ class Connection:
             session_id = new_session_id()
             agent = self.ws.headers.get("user-agent", "")
             await services.repo.start_session(session_id, site.site_key, agent, self.origin)
+        identity = self._identity(hello, site.site_key, site.enforce_identity)
+        if identity.verified is not None:
+            verified = identity.verified
+            account = verified.account.id if verified.account else None
+            await services.repo.set_identity(session_id, verified.model_dump(mode="json"), account)
         self.session = LiveSession(session_id, site.site_key)
+        self.escalation = SessionEscalation(
+            services.escalations,
+            session_id,
+            site.site_key,
+            self.base_url,
+            self.send,
+            identity.account,
+        )
         if hello.page is not None:
             await self._set_page(hello.page)
         self.machine.ready()
@@ -226,10 +249,30 @@ class Connection:
                 resumed=resumed,
             )
         )
+        services.hub.widget_online(session_id, self.send)
+        if resumed:
+            await self.escalation.resume()
         log.info(
             "session resumed" if resumed else "session started",
             extra={"session": session_id, "site": site.site_key},
         )
+
+    def _identity(self, hello: p.Hello, site_key: str, enforce: bool) -> VisitorIdentity:
+        try:
+            secrets_ = secrets_from_env(site_key)
+        except ValueError:
+            log.error("identity secret too short", extra={"site": site_key})
+            secrets_ = []
+        identity = resolve_identity(hello.identity_token, secrets_, enforce=enforce)
+        if hello.identity_token and identity.verified is None:
+            log.info(
+                "identity not verified", extra={"site": site_key, "why": str(identity.failure)}
+            )
+        return identity
+
+    @property
+    def path(self) -> str:
+        return self.session.page.path if self.session and self.session.page else ""
 
     def context(self) -> Context:
         session = self.session
@@ -242,7 +285,18 @@ class Connection:
             base_url=self.base_url,
             send=self.send,
             refresh=self.context,
+            on_signal=self._on_signal,
         )
+
+    async def _on_signal(self, kind: str, path: str, nudged: bool, data: dict) -> None:
+        escalation = self.escalation
+        assert escalation is not None
+        if nudged:
+            await escalation.nudge_shown(path)
+        if escalation.active:
+            await self.services.escalations.session_update(escalation.session_id, "signal", data)
+        else:
+            await escalation.after_signal(kind, path)
 
     async def on_events(self, frame: p.Events) -> None:
         session = self.session
@@ -253,6 +307,9 @@ class Connection:
             suggestions = await self.services.suggestions.for_page(page.path, page.route)
             await self.send(p.Welcome(path=page.path, suggestions=suggestions))
         await self.services.proactive.on_events(self.context(), frame.events)
+        if self.escalation is not None and self.escalation.active:
+            data = [e.model_dump(exclude_defaults=True) for e in frame.events]
+            await self.services.escalations.session_update(session.id, "events", data)
 
     async def on_page(self, page: p.Page) -> None:
         await self._set_page(p.PageContext.model_validate(page.model_dump(exclude={"type"})))
@@ -262,6 +319,10 @@ class Connection:
         self.session.page_view_id = await self.services.repo.add_page_view(self.session.id, page)
         self.session.page = page
         await self.services.proactive.on_page(self.context(), page)
+        if self.escalation is not None and self.escalation.active:
+            await self.services.escalations.session_update(
+                self.session.id, "page", page.model_dump(exclude_defaults=True)
+            )
         # Embed the page now, while the user reads it, so that a question costs one embedding.
         retriever = self.services.guide.knowledge.retriever
         asyncio.get_running_loop().run_in_executor(None, retriever.page_vector, page)
@@ -283,7 +344,14 @@ class Connection:
                     p.AnswerEnd(id=stored.id, sources=sources, confidence=stored.confidence)
                 )
                 return
+        escalation = self.escalation
+        assert escalation is not None
+        if escalation.active:
+            if created and await escalation.user_message(ask.text):
+                return  # a person has the conversation: they answer, not the assistant
         await self.services.proactive.on_ask(self.context())
+        if not escalation.active and await escalation.assess_question(ask.text, self.path):
+            return
         previous = self._answering
         self._answering = asyncio.create_task(self._answer(ask, question_id, previous))
 
@@ -320,6 +388,7 @@ class Connection:
                 total_ms=result.total_ms,
             )
             session.remember(Turn(ask.text, result.text))
+            answered_on = self.path
             await self.send(
                 p.AnswerEnd(
                     id=answer_id,
@@ -327,6 +396,10 @@ class Connection:
                     confidence=result.confidence,
                     offer_human=result.offer_human,
                 )
+            )
+            assert self.escalation is not None
+            await self.escalation.after_answer(
+                answer_id, result.confidence, result.offer_human, answered_on
             )
             log.info(
                 "question answered",
@@ -360,6 +433,8 @@ class Connection:
             self.session.id, feedback.message_id, feedback.rating, feedback.comment
         )
         log.info("feedback", extra={"session": self.session.id, "rating": feedback.rating})
+        assert self.escalation is not None
+        await self.escalation.after_feedback(feedback.message_id, feedback.rating, self.path)
 
 
 async def websocket_endpoint(ws: WebSocket) -> None:

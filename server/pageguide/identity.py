@@ -108,15 +108,23 @@ def _decode_signed(token: str, secrets: Sequence[str]) -> dict[str, Any]:
     except jwt.DecodeError as exc:
         raise IdentityError(IdentityFailure.MALFORMED, str(exc)) from None
     alg = header.get("alg")
+    if not isinstance(alg, str):
+        raise IdentityError(IdentityFailure.MALFORMED, "the header names no algorithm")
     if alg != ALGORITHM:
         # Checked before any key is used: `none` and algorithm confusion end here.
         raise IdentityError(IdentityFailure.WRONG_ALGORITHM, f"alg {alg!r}, expected HS256")
-    options = {"verify_exp": False, "verify_nbf": False, "verify_iat": False,
-               "verify_aud": False, "verify_iss": False}
+    options = {
+        "verify_exp": False,
+        "verify_nbf": False,
+        "verify_iat": False,
+        "verify_aud": False,
+        "verify_iss": False,
+    }
     for secret in secrets:  # several during a secret rotation
         try:
-            claims = jwt.decode(token, _check_secret(secret), algorithms=[ALGORITHM],
-                                options=options)  # type: ignore[arg-type]
+            claims = jwt.decode(
+                token, _check_secret(secret), algorithms=[ALGORITHM], options=options
+            )  # type: ignore[arg-type]
         except jwt.InvalidSignatureError:
             continue
         except jwt.DecodeError as exc:
@@ -135,7 +143,8 @@ def _check_times(claims: Mapping[str, Any], now: float, leeway: float, max_life:
         raise IdentityError(IdentityFailure.EXPIRED, f"expired {int(now - exp)} s ago")
     if exp > now + max_life + leeway:
         raise IdentityError(
-            IdentityFailure.TOO_FAR_IN_FUTURE, f"exp more than {int(max_life)} s ahead")
+            IdentityFailure.TOO_FAR_IN_FUTURE, f"exp more than {int(max_life)} s ahead"
+        )
     for name in ("nbf", "iat"):
         value = _number(claims, name)
         if value is not None and value > now + leeway:
@@ -154,11 +163,13 @@ def _identity(claims: Mapping[str, Any]) -> VerifiedIdentity:
     if isinstance(account, dict) and isinstance(account.get("id"), int):
         account = {**account, "id": str(account["id"])}
     extra = {
-        k: v for k, v in claims.items()
+        k: v
+        for k, v in claims.items()
         if k not in _REGISTERED | _MAPPED and isinstance(v, Scalar) and len(k) <= 64
     }
-    attributes = {k: v[:300] if isinstance(v, str) else v
-                  for k, v in sorted(extra.items())[:MAX_ATTRIBUTES]}
+    attributes = {
+        k: v[:300] if isinstance(v, str) else v for k, v in sorted(extra.items())[:MAX_ATTRIBUTES]
+    }
     iat = _number(claims, "iat")
     try:
         return VerifiedIdentity(
@@ -210,8 +221,7 @@ def verify_identity(
 ) -> VerifiedIdentity | None:
     """The verified identity, or None; `decode_identity` says why not."""
     try:
-        return decode_identity(
-            token, secret, now, leeway_s=leeway_s, max_lifetime_s=max_lifetime_s)
+        return decode_identity(token, secret, now, leeway_s=leeway_s, max_lifetime_s=max_lifetime_s)
     except IdentityError:
         return None
 
@@ -258,12 +268,16 @@ def resolve_identity(
     """Apply a site's policy to what a `hello` brought: a token and perhaps unsigned traits."""
     try:
         verified = decode_identity(
-            token, secret, now, leeway_s=leeway_s, max_lifetime_s=max_lifetime_s)
+            token, secret, now, leeway_s=leeway_s, max_lifetime_s=max_lifetime_s
+        )
     except IdentityError as exc:
         kept: dict[str, Scalar] = {}
         if not enforce and claimed:
-            kept = {k: v for k, v in list(claimed.items())[:MAX_ATTRIBUTES]
-                    if isinstance(k, str) and isinstance(v, Scalar)}
+            kept = {
+                k: v
+                for k, v in list(claimed.items())[:MAX_ATTRIBUTES]
+                if isinstance(k, str) and isinstance(v, Scalar)
+            }
         return VisitorIdentity(failure=exc.reason, failure_detail=exc.detail, claimed=kept)
     return VisitorIdentity(verified=verified)  # the signed identity replaces any claim
 

@@ -163,7 +163,16 @@ class ProactiveHelp:
                 "verdict": verdict.value,
             },
         )
+        shown = {
+            "kind": signal.kind.value,
+            "path": signal.page_path,
+            "target": label or signal.target,
+            "reason": signal.reason,
+            "verdict": verdict.value,
+        }
         if verdict is not Verdict.NUDGE:
+            if ctx.on_signal is not None:
+                await ctx.on_signal(signal.kind.value, signal.page_path, False, shown)
             return
         self.policy.shown(state.nudges, signal, at)
         query = words.nudge_query(signal, label, list(state.window.form_errors))
@@ -185,6 +194,8 @@ class ProactiveHelp:
             latency_ms=latency,
         )
         state.open = OpenNudge(nudge_id, signal.kind.value, signal.page_path, at)
+        if ctx.on_signal is not None:
+            await ctx.on_signal(signal.kind.value, signal.page_path, True, shown)
         await ctx.send(
             p.Nudge(
                 id=nudge_id,
@@ -234,3 +245,5 @@ class Context:
     base_url: str
     send: Send
     refresh: Callable[[], Context]
+    # told of every signal (kind, path, nudged?, what the agent inbox shows)
+    on_signal: Callable[[str, str, bool, dict], Awaitable[None]] | None = None

@@ -212,6 +212,7 @@ class Handoff(Frame):
     status: Literal["queued", "assigned", "closed"]
     message: str
     agent: str | None = None
+    position: int | None = None  # place in the queue while queued
 
 
 class AgentMessage(Frame):

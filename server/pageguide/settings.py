@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .escalation.triggers import TriggerSettings
 from .struggle.policy import NudgeSettings
 from .struggle.settings import StruggleSettings
 
@@ -104,6 +105,10 @@ class Settings(BaseSettings):
     )
     nudges: NudgeSettings = Field(
         default_factory=NudgeSettings, description="When struggle turns into a nudge."
+    )
+
+    escalation: TriggerSettings = Field(
+        default_factory=TriggerSettings, description="When a conversation goes to a person."
     )
 
     # -- secrets

@@ -13,6 +13,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from .channels.base import Channel
+from .channels.registry import ChannelConfig, ChannelConfigError, build_channels
+
 DEV_ORIGINS = ["http://localhost:*", "http://127.0.0.1:*", "http://localhost", "http://127.0.0.1"]
 
 
@@ -20,6 +23,10 @@ class Site(BaseModel):
     site_key: str = Field(min_length=1, max_length=100)
     name: str = ""
     origins: list[str] = Field(min_length=1)
+    # With this on, a visitor without a valid identity token gets no account data and no
+    # account-based routing, whatever the page claims (docs/identity.md).
+    enforce_identity: bool = False
+    channels: list[ChannelConfig] = []  # human channels besides the built-in inbox
 
     @field_validator("origins")
     @classmethod
@@ -45,6 +52,15 @@ class Sites:
     def __init__(self, sites: list[Site], development: bool = False) -> None:
         self.by_key = {s.site_key: s for s in sites}
         self.development = development
+        self.channels: dict[str, list[Channel]] = {}
+
+    def channels_for(self, site_key: str) -> list[Channel]:
+        return self.channels.get(site_key, [])
+
+    def channel(self, key: str) -> Channel | None:
+        """The channel an outbox row names as `site_key:channel_name`."""
+        site_key, _, name = key.partition(":")
+        return next((c for c in self.channels.get(site_key, []) if c.name == name), None)
 
     @classmethod
     def development_default(cls) -> Sites:
@@ -70,7 +86,13 @@ class Sites:
         keys = [s.site_key for s in parsed.sites]
         if len(keys) != len(set(keys)):
             raise ConfigError(f"{path}: site keys must be unique")
-        return cls(parsed.sites)
+        sites = cls(parsed.sites)
+        try:
+            for site in parsed.sites:  # fail at start, not at the first handoff
+                sites.channels[site.site_key] = build_channels(site.channels)
+        except ChannelConfigError as exc:
+            raise ConfigError(f"{path}: {exc}") from None
+        return sites
 
     def get(self, site_key: str) -> Site | None:
         return self.by_key.get(site_key)

@@ -37,7 +37,7 @@ def test_network_text_is_rendered_as_text_never_html(demo_server, page) -> None:
     page.goto(demo_server.url + "/app/dashboard")
     page.locator("#pageguide-root").get_by_role("button", name="Open help").click()
     box = page.get_by_role("textbox", name="Your question")
-    box.fill("<img src=x onerror=\"window.__pwned=1\"> what is this?")
+    box.fill('<img src=x onerror="window.__pwned=1"> what is this?')
     box.press("Enter")
     page.locator("[data-answer]").first.locator(".rate").wait_for()
     assert page.evaluate("window.__pwned") is None

@@ -63,8 +63,9 @@ async def test_clicking_a_dead_save_button_gets_a_specific_nudge(server, connect
     }
     await client.send({"type": "events", "events": [dismissed]})
     await client.send({"type": "events", "events": clicks(4, "Save", "#payment-save")})
-    answer = await client.ask("how do I update my card?")  # the next frames are the answer's
-    assert answer["start"]["type"] == "answer_start"
+    # no second nudge; but struggling again on a page after help was shown brings in a person
+    handoff = await client.recv()
+    assert handoff["type"] == "handoff" and handoff["status"] == "queued"
 
     db = Database(server.settings.database_url_or_default())
     try:
@@ -77,7 +78,8 @@ async def test_clicking_a_dead_save_button_gets_a_specific_nudge(server, connect
                 )
             ).all()
             assert {sig.verdict for sig in signals} >= {"nudge"}
-            assert any(sig.verdict != "nudge" for sig in signals)  # the later ones were held back
+            held_back = {"nudge_on_screen", "session_cooldown", "dismissed_before"}
+            assert held_back & {sig.verdict for sig in signals}  # one nudge at a time
     finally:
         await db.close()
 

@@ -40,6 +40,9 @@ class Session(Base):
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     user_agent: Mapped[str] = mapped_column(String(400), default="")
     origin: Mapped[str] = mapped_column(String(300), default="")
+    # Attributes from a verified identity token only; never what the browser merely claims.
+    identity: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    account_id: Mapped[str | None] = mapped_column(String(200), index=True)
 
 
 class PageView(Base):

@@ -32,6 +32,16 @@ class Repository:
                 )
             )
 
+    async def set_identity(
+        self, session_id: str, identity: dict[str, Any], account_id: str | None
+    ) -> None:
+        async with self.db.session() as s, s.begin():
+            await s.execute(
+                update(m.Session)
+                .where(m.Session.id == session_id)
+                .values(identity=identity, account_id=account_id)
+            )
+
     async def session_exists(self, session_id: str, site_key: str) -> bool:
         async with self.db.session() as s:
             row = await s.scalar(select(m.Session.site_key).where(m.Session.id == session_id))

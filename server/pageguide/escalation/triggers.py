@@ -44,6 +44,14 @@ class TriggerKind(enum.StrEnum):
     REPEATED_STRUGGLE = "repeated_struggle"
 
 
+_LABELS: dict[TriggerKind, str] = {
+    TriggerKind.ASKED_FOR_HUMAN: "a request for a person",
+    TriggerKind.STRONG_EMOTION: "strong emotion",
+    TriggerKind.CHURN_RISK: "a churn risk",
+    TriggerKind.BILLING_DISPUTE: "a billing dispute",
+    TriggerKind.LEGAL_SECURITY: "a legal or security matter",
+    TriggerKind.OUTAGE: "an outage",
+}
 MESSAGE_KINDS: tuple[TriggerKind, ...] = (
     TriggerKind.ASKED_FOR_HUMAN,
     TriggerKind.STRONG_EMOTION,
@@ -68,6 +76,7 @@ class TriggerHit(BaseModel):
     reason: str  # one line a support agent reads
     evidence: str = ""  # the words or numbers that fired it
     source: HitSource = "rule"
+    rule: str = ""  # which phrase rule, for tuning; empty for other sources
 
 
 class TriggerSettings(BaseModel):
@@ -79,10 +88,15 @@ class TriggerSettings(BaseModel):
         frozenset(TriggerKind), description="Triggers that may fire (all by default)."
     )
     classifier_threshold: Score = Field(
-        0.5, description="Classifier probability at which a message kind fires."
+        0.45, description="Classifier probability at which a message kind fires."
     )
     classifier_thresholds: dict[TriggerKind, Score] = Field(
         {}, description="Per-kind overrides of `classifier_threshold`."
+    )
+    question_threshold: Score = Field(
+        0.9,
+        description="Classifier probability needed by a how-to question ('how do I…', "
+        "'where is…') with no phrase rule behind it.",
     )
     llm_band: Score = Field(
         0.25,
@@ -209,16 +223,20 @@ def _re(pattern: str) -> re.Pattern[str]:
 
 # Vocabulary shared by several rules.
 _PERSON = r"""(?:human|humans|person|people|someone|somebody|agent|agents|rep|reps|representative
-    |operator|manager|supervisor|engineer|engineers|staff|support|customer\s(?:service|support|care)
+    |operator|manager|supervisor|engineer|engineers|staff|support|team
+    |customer\s(?:service|support|care)
     |help\s?desk|sales|member|team\smember|specialist|advisor|adviser|consultant|conseiller)\b"""
 _DET = r"(?:a\s|an\s|the\s|some\s|your\s|one\sof\syour\s|a\smember\sof\syour\s)?"
 _REAL = r"(?:real\s|actual\s|live\s|human\s)?"
 _FAILURE = r"""\b(?:can'?t|cannot|unable|locked\sout|not\s(?:working|loading|responding)
     |isn'?t\s(?:working|loading)|won'?t\s(?:load|work|open)|down|broken|errors?|timeouts?
-    |timing\sout|fail\w*|stopped|spins?|spinning|zero|50[0234]|blank|crash\w*|nothing\sworks)\b"""
+    |timing\sout|fail\w*|stopped|spins?|spinning|zero|50[0234]|blank|crash\w*|nothing\sworks
+    |unavailable|won'?t\sload)\b"""
 _COMPETITORS = r"""(?:mixpanel|amplitude|google\sanalytics|ga4|heap|posthog|plausible|fathom
     |matomo|hotjar|pendo|segment|intercom|zendesk|hubspot|fullstory|looker|tableau|piwik)"""
 
+# A table of patterns reads better unwrapped.
+# fmt: off
 RULES: dict[TriggerKind, tuple[Rule, ...]] = {
     TriggerKind.ASKED_FOR_HUMAN: (
         Rule("talk_to_person", _re(
@@ -228,8 +246,11 @@ RULES: dict[TriggerKind, tuple[Rule, ...]] = {
             r"|people|support|chat|operator)\b")),
         Rule("connect_me", _re(
             r"\b(?:connect|transfer|put|patch|forward|pass|hand|escalate|route|send)\w*\s+"
-            r"(?:me|us|this|it|my\s\w+)\s+(?:through\s|over\s)?(?:to|with)\s+"
-            rf"{_DET}(?:\w+\s)?{_PERSON}")),
+            r"(?:me|us|this|it|my\s(?:issue|case|question|ticket|request|problem|chat))\s+"
+            rf"(?:through\s|over\s)?(?:to|with)\s+{_DET}(?:(?!my\b|our\b)\w+\s)?{_PERSON}")),
+        Rule("be_transferred", _re(
+            r"\b(?:be|get|being)\s(?:transferred|connected|put\sthrough|escalated|passed|routed)"
+            rf"\s(?:to|with)\s{_DET}(?:\w+\s)?{_PERSON}")),
         Rule("reach_person", _re(
             r"\b(?:reach|contact|get\shold\sof|get\sin\stouch\swith|email|call|ring|phone)\s+"
             rf"{_DET}{_REAL}(?:{_PERSON}|team\b)")),
@@ -239,6 +260,15 @@ RULES: dict[TriggerKind, tuple[Rule, ...]] = {
         Rule("want_person", _re(
             r"\b(?:want|need|prefer|rather\shave|like)\s+(?:a\s|an\s)?(?:real\s|actual\s)?"
             r"(?:human|person|agent|operator|representative)\b")),
+        Rule("someone_from_you", _re(
+            r"\b(?:someone|somebody|anyone|a\sperson)\s(?:from|at|on)\s(?:your|the\slumen)\s"
+            r"(?:side|end|team|company|support|staff)")),
+        Rule("book_a_call", _re(
+            r"\b(?:book|schedule|arrange|set\sup|have|get|jump\son)\s(?:a\s|an\s)?(?:quick\s)?"
+            r"(?:call|meeting|zoom|video\scall|phone\scall)\s(?:with|from)\b|\bon\sa\s(?:call"
+            r"|phone\scall|zoom)\b")),
+        Rule("short_person", _re(
+            r"^(?=(?:\W*[\w']+){1,6}\W*$).*\b(?:a|an|real|actual)\s(?:person|human|agent)\b")),
         Rule("need_somebody", _re(
             r"\b(?:want|need)\s+(?:somebody|someone)\s+(?:who|that|from|to\s(?:help|look|call"
             r"|check|contact))")),
@@ -246,10 +276,15 @@ RULES: dict[TriggerKind, tuple[Rule, ...]] = {
             r"\b(?:give|send)\s+me\s+a\s+(?:call|ring|phone\scall)\b|\b(?:call|ring|phone"
             r"|email|contact|get\sback\sto|reach\sout\sto)\s+me\b(?:\s+back)?")),
         Rule("ticket", _re(
-            r"\b(?:open|file|raise|create|submit|log)\s+(?:a\s+)?(?:support\s+)?(?:ticket|case)\b")),
+            r"\b(?:open|file|raise|create|submit|log)\s+(?:a\s+)?(?:support\s+)?"
+            r"(?:ticket|case)\b")),
+        Rule("callback", _re(
+            r"\b(?:call\s?back|ring\sback|help\sfrom\s(?:your|a|an|one\sof\syour)\s(?:team|staff"
+            r"|support|person|human|agent|engineer|expert))\b")),
         Rule("phone_line", _re(
             r"\b(?:phone|telephone)\s(?:number|line|support)\b|\bnumber\si\scan\scall\b")),
-        Rule("anyone_there", _re(r"\bis\s(?:there\s)?any(?:one|body)\s(?:there|real|around)\b")),
+        Rule("anyone_there", _re(
+            r"\bis\s(?:there\s)?any(?:one|body)\s(?:there|real|around)\b")),
         Rule("who_to_contact", _re(
             r"\bwho\s(?:can|should|do)\si\s(?:contact|talk\sto|speak\sto|reach|call|email)\b")),
         Rule("one_word", _re(
@@ -266,18 +301,22 @@ RULES: dict[TriggerKind, tuple[Rule, ...]] = {
         Rule("swearing", _re(
             r"""\b(?:f+u+c+k+\w*|f\*+c?k\w*|fck\w*|fking|effing|shit\w*|sh\*t|bullshit|wtf|ffs
             |omfg|goddamn\w*|screw\s(?:this|you|it)|pissed)\b""")),
-        Rule("mild_swearing", _re(r"\b(?:damn\w*|crap\w*|bloody|hell)\b"),
-             unless=_re(r"\b(?:thanks?|thank\syou|thx|great|awesome|neat|nice|love|perfect"
-                        r"|cool|amazing|helpful|worked|quick|easy|clever)\b")),
+        Rule("mild_swearing", _re(
+            r"\b(?:damn\w*|crap\w*|bloody|hell)\b"), unless=_re(
+            r"\b(?:thanks?|thank\syou|thx|great|awesome|neat|nice|love|perfect"
+            r"|cool|amazing|helpful|worked|quick|easy|clever)\b")),
         Rule("this_is_outrageous", _re(
             r"""\b(?:this\sis|that'?s|it'?s|this\sis\sjust|how|what\sa|so)\s(?:\w+\s)?
-            (?:ridiculous|absurd|unacceptable|outrageous|insane|a\sjoke|pathetic|a\sdisgrace
-            |disgraceful|infuriating|unbelievable|terrible|horrible|awful|nightmare|mess
-            |disaster)\b""")),
+            (?:a\s|an\s)?(?:ridiculous|absurd|unacceptable|outrageous|insane|joke|pathetic
+            |disgrace|disgraceful|infuriating|unbelievable|terrible|horrible|awful|nightmare
+            |mess|disaster)\b""")),
+        Rule("intensified", _re(
+            r"""\b(?:absolutely|utterly|completely|totally|truly|beyond|just)\s(?:ridiculous|absurd
+            |unacceptable|outrageous|pathetic|infuriating|useless|awful|terrible|horrible)\b""")),
         Rule("strong_feeling", _re(
             r"""\b(?:so|very|really|extremely|incredibly|absolutely|beyond|totally|fucking|super)
-            \s(?:frustrated|frustrating|angry|furious|annoyed|upset|pissed|mad|livid
-            |disappointed|fed\sup)\b""")),
+            \s(?:frustrated|frustrating|angry|furious|annoyed|annoying|upset|pissed|mad|livid
+            |disappointed|disappointing|infuriating|maddening|unacceptable|fed\sup)\b""")),
         Rule("i_am_furious", _re(
             r"""\b(?:i'?m|i\sam|we'?re|we\sare)\s(?:\w+\s)?(?:furious|livid|fuming|outraged
             |disgusted|fed\sup|sick\sand\stired|losing\smy\smind|at\smy\swits'?\send)""")),
@@ -287,7 +326,11 @@ RULES: dict[TriggerKind, tuple[Rule, ...]] = {
             |experience|service|support)\b""")),
         Rule("exasperation", _re(
             r"""\bare\syou\s(?:kidding|serious|joking)|\bseriously\s?[?!]{2}|\bi'?ve\shad\sit
-            |\bhad\senough\b|\bwasted\s(?:my|our)\s(?:\w+\s)?(?:time|day|afternoon|morning
+            |\bhad\senough\b|\bfor\s(?:crying\sout\sloud|god'?s\ssake|heaven'?s\ssake|pete'?s
+            \ssake)|\b(?:throw|smash)\s(?:my|the)\s(?:laptop|computer|phone)|\bpull(?:ing)?\smy
+            \shair|\b(?:is|are|was|been)\s(?:a\s|an\s|such\sa\s|a\scomplete\s|an\sabsolute\s)
+            (?:disaster|joke|nightmare|shambles|farce|train\swreck)\b
+            |\bwasted\s(?:my|our)\s(?:\w+\s)?(?:time|day|afternoon|morning
             |week|hours|evening)|\byou\speople\b|\bi\shate\s(?:this|it|you)\b|\bsick\s(?:and|&)
             \stired\b|\bfed\sup\b|\bthanks\sfor\snothing\b|\bdriving\sme\s(?:crazy|mad|nuts)""")),
     ),
@@ -295,8 +338,15 @@ RULES: dict[TriggerKind, tuple[Rule, ...]] = {
         Rule("cancel_subscription", _re(
             r"""\b(?:cancel\w*|terminat\w*|end|ending|close|closing|deactivat\w*|delet\w*
             |shut\sdown)\s(?:of\s)?(?:my|our|the|this)?\s?(?:whole\s|entire\s)?
-            (?:subscription|account|plan|contract|membership|workspace|organi[sz]ation
+            (?:[\w']+\s)?(?:subscription|account|plan|contract|membership|workspace|organi[sz]ation
             |service|paid\splan|licen[cs]e)\b""")),
+        Rule("intent_to_cancel", _re(
+            r"""\b(?:like|want|wish|need|going|plan\w*|decided|ready|time)\s(?:to\s)?
+            (?:cancel|unsubscribe|quit|leave\syou)\b(?!\s(?:a|an|the|this|that|my|our|it)\b)""")),
+        Rule("elsewhere", _re(
+            r"""\b(?:mov\w+|tak\w+|switch\w*|migrat\w+|go\w*)\b[^.?!]{0,30}\b(?:elsewhere
+            |somewhere\selse|away\sfrom\s(?:you|your))|\b(?:convince|persuade)\s(?:me|us)\snot\sto
+            \sleave|\breason\sto\sstay\b|\bwhy\sshould\s(?:i|we)\sstay\b""")),
         Rule("account_cancelled", _re(
             r"\b(?:account|subscription|plan|workspace)\s(?:\w+\s)?(?:deactivated|cancell?ed"
             r"|closed|terminated|deleted)\b|\bcancel\s(?:everything|it\sall)\b")),
@@ -314,10 +364,13 @@ RULES: dict[TriggerKind, tuple[Rule, ...]] = {
             (?:done|finished|through)\swith\s(?:this|it|you|your\s\w+|the\s(?:product|app
             |service|tool))\b""")),
         Rule("not_renewing", _re(
-            r"""\b(?:not|won'?t|will\snot|don'?t\splan\sto|aren'?t\sgoing\sto)\s(?:be\s)?
-            renew\w*|\b(?:stop|quit)\s(?:using|paying)\b|\bwhy\s(?:should|would)\s(?:we|i)
-            \s(?:keep|continue)\s(?:paying|using)""")),
-        Rule("leaving", _re(r"\bwe'?re\s(?:leaving|out)\b|\bwe\sare\s(?:leaving|out)\b")),
+            r"""\b(?:not|won'?t|don'?t|no)\b[^.?!]{0,25}\brenew\w*
+            |\b(?:stop|quit)\s(?:using|paying)\b
+            |\bwhy\s(?:should|would)\s(?:we|i)\s(?:keep|continue)\s(?:paying|using)""")),
+        Rule("replace_us", _re(
+            r"\breplac\w*\s(?:you|lumen|your\s(?:product|app|service|tool))\s(?:with|by)\b")),
+        Rule("leaving", _re(
+            r"\bwe'?re\s(?:leaving|out)\b|\bwe\sare\s(?:leaving|out)\b")),
         Rule("unsubscribe_paid", _re(
             r"\bunsubscrib\w*\s(?:from\s)?(?:the\s|my\s|our\s)?(?:paid|pro|premium|business"
             r"|plan|subscription|service)")),
@@ -331,22 +384,29 @@ RULES: dict[TriggerKind, tuple[Rule, ...]] = {
     ),
     TriggerKind.BILLING_DISPUTE: (
         Rule("double_charge", _re(
-            r"""\b(?:charged|billed|debited|invoiced)\s(?:\w+\s)?(?:twice|two\stimes|double
+            r"""\b(?:charged|billed|debited|invoiced|paid|taken)\s(?:\w+\s){0,2}
+            (?:twice|two\stimes|double
             |multiple\stimes|2x|three\stimes)\b|\bdouble[\s-]?(?:charged|billed|charge|payment)
             |\b(?:two|2|duplicate|multiple)\s(?:separate\s)?(?:payments|charges|invoices
             |transactions)\b""")),
-        Rule("refund", _re(r"\brefund(?:ed|s)?\b|\b(?:my|our|the)\smoney\sback\b|\breimburs\w*"
-                           r"|\b(?:want|need)\s(?:a\s)?credit\b")),
+        Rule("refund", _re(
+            r"""\b(?:want|need|get|give|issue|request|process|like|demand|expect|asking\sfor
+            |where'?s|waiting\s(?:on|for)|about)\s(?:me\s|us\s)?(?:a\s|my\s|our\s|the\s)?
+            (?:full\s|partial\s)?refund|\brefund\s(?:me|us|my|our|the|this|that|it)\b
+            |\b(?:my|our)\srefund\b|\b(?:my|our|the)\smoney\sback\b|\breimburs\w*
+            |\b(?:want|need)\s(?:a\s)?credit\b""")),
         Rule("chargeback", _re(
             r"\bcharge\s?backs?\b|\bdisput\w+\s(?:the\s|a\s|this\s)?(?:charge|payment"
             r"|transaction)|\bdisputed\b")),
         Rule("unrecognised_charge", _re(
-            r"""\b(?:charge|payment|transaction|debit)s?\b[^.?!]{0,30}\b(?:don'?t|do\snot
-            |didn'?t|did\snot|can'?t|cannot)\s(?:recogni[sz]e|authori[sz]e|know)
+            r"""\b(?:charge|payment|transaction|debit|bill\w*|invoice)s?\b[^.?!]{0,40}\b(?:don'?t
+            |do\snot|didn'?t|did\snot|never|can'?t|cannot)\s(?:recogni[sz]e|authori[sz]e|know
+            |agree\w*|sign\w*\sup|ask\w*|approv\w*|order\w*|make|made)
             |\bunauthori[sz]ed\s(?:charge|payment|transaction|debit)""")),
         Rule("charged_after_cancel", _re(
             r"""\b(?:charged|billed|invoiced)\b[^.?!]{0,40}\b(?:after|even\sthough|despite
-            |although)\b[^.?!]{0,30}\b(?:cancel\w*|downgrad\w*|removed|deleted|closed)
+            |although)\b[^.?!]{0,30}\b(?:cancel\w*|downgrad\w*|removed|deleted|clos\w+)
+            |\bstill\s(?:being\s|getting\s)?(?:charged|billed|invoiced)
             |\b(?:charged|billed|paying|invoiced)\sfor\s(?:a\s|an\s|the\s)?(?:\w+\s){0,3}
             (?:i|we)\s(?:removed|deleted|cancell?ed|downgraded|never\sused)""")),
         Rule("wrong_amount", _re(
@@ -354,7 +414,7 @@ RULES: dict[TriggerKind, tuple[Rule, ...]] = {
             \s(?:charged|billed|invoice|charge|amount)|billing\s(?:error|mistake))\b
             |\b(?:invoice|bill|charge|price|renewal|statement)\b[^.?!]{0,50}\b(?:wrong
             |incorrect|different|mistake|doesn'?t\smatch|too\shigh|went\sup|go\sup
-            |without\s(?:any\s)?(?:notice|warning))|\b(?:billed|charged|invoiced)\sfor\b
+            |without\s(?:any\s)?(?:notice|warning))|\b(?:billed|charged|invoiced)\s(?:\w+\s)?for\b
             [^.?!]{0,40}\bbut\b|\b(?:invoice|bill|statement)\s(?:shows|says)\b[^.?!]{0,40}
             \bbut\b""")),
         Rule("reverse_it", _re(
@@ -368,11 +428,16 @@ RULES: dict[TriggerKind, tuple[Rule, ...]] = {
             |erasure|access|deletion)|dpa|data\sprocessing\s(?:agreement|addendum)
             |privacy\srequest|do\snot\ssell|data\sprotection\s(?:officer|authority))\b
             |\b(?:copy|export|delete|erase|remove|all)\b[^.?!]{0,40}\bpersonal\s(?:data
-            |information)|\bpersonal\s(?:data|information)\b[^.?!]{0,30}\b(?:you\s(?:hold
+            |information)|\b(?:erase|delete|remove|wipe)\b[^.?!]{0,30}\b(?:records?|data
+            |information|everything)\s(?:about|on|of)\sme\b
+            |\bpersonal\s(?:data|information)\b[^.?!]{0,30}\b(?:you\s(?:hold
             |have|store|keep)|about\sme)""")),
         Rule("compromised", _re(
             r"""\b(?:hacked|breach\w*|compromised|phishing|unauthori[sz]ed\saccess
-            |account\stakeover)\b|\b(?:key|token|secret|password|credentials?)\s(?:was\s|were\s
+            |account\stakeover)\b|\b(?:password\sreset|login|sign[\s-]?in|2fa|verification)
+            \s(?:email|code|attempt|alert|text)s?\b[^.?!]{0,30}\b(?:didn'?t|did\snot|never)
+            \s(?:request|ask|make|do|trigger)|\b(?:key|token|secret|password|credentials?)
+            \s(?:was\s|were\s
             |got\s|has\sbeen\s)?(?:exposed|leaked|stolen|compromised)|\b(?:exposed|leaked
             |posted|published|committed)\s(?:our\s|my\s|the\s)?(?:api\s)?(?:key|token|secret
             |password|credentials)""")),
@@ -384,8 +449,9 @@ RULES: dict[TriggerKind, tuple[Rule, ...]] = {
             r"""\b(?:someone|somebody|unknown|stranger)\b[^.?!]{0,60}\b(?:logged|log\sin
             |signed|accessed|changed)\b|\b(?:wasn'?t|not)\s(?:me|us)\b[^.?!]{0,40}\blog
             |\b(?:former|ex-?)\s?(?:employee|colleague|staff|contractor)\w*\b[^.?!]{0,40}
-            \b(?:access|log)|\b(?:other\scustomers'?|someone\selse'?s|another\s(?:customer
-            |company|user)'?s)\sdata""")),
+            \b(?:access|log)|\b(?:other\scustomers'?|other\speople'?s|someone\selse'?s
+            |another\s(?:customer|company|user|team)'?s)\s(?:data|sites?|accounts?|dashboards?
+            |reports?|emails?)""")),
         Rule("legal_action", _re(
             r"""\b(?:lawyers?|attorney|solicitor|legal\s(?:action|team|department|request
             |counsel|notice)|sue|suing|lawsuit|subpoena|litigation|cease\sand\sdesist
@@ -403,57 +469,88 @@ RULES: dict[TriggerKind, tuple[Rule, ...]] = {
             (?:completely\s|totally\s)?(?:down|offline|unreachable|not\sresponding)\b""")),
         Rule("is_it_down", _re(
             r"\bis\s(?:the\s|your\s)?\w+\s(?:down|offline)\s*(?:\?|right\snow|for\s(?:everyone"
-            r"|anyone))|\b(?:an?\s|major\s|widespread\s)outage\b|\bservice\sdisruption\b"
+            r"|anyone))|\bservice\sunavailable\b|\b(?:something|anything)\s(?:wrong|broken|going"
+            r"\son)\s(?:on|at|with)\syour\s(?:end|side|servers?)|\b(?:problem|issue)s?\son\syour"
+            r"\s(?:end|side)|\b(?:an?\s|major\s|widespread\s)outage\b|\bservice\sdisruption\b"
             r"|\bis\s(?:the\sservice|your\sservice|there\san?\s\w*\s?(?:issue|problem|incident))"
             r"\s?(?:having\s(?:issues|problems|trouble))?")),
         Rule("nobody_can", _re(
             r"""\b(?:none\sof\s(?:my|our|the)\s\w+|no\s?one|nobody)\b[^.?!]{0,40}
-            \bcan\s(?:log|access|sign|load|use|open|see|get)""")),
+            \bcan\s(?:log|access|sign|load|use|open|see|get)|\bnone\sof\s(?:my|our|the)\s\w+
+            \s(?:load|work|open|show|render)""")),
         Rule("many_affected", _re(
             r"""\b(?:everyone|everybody|everywhere|all\s(?:of\s)?(?:our\s|my\s|the\s)?(?:users
             |customers|team|colleagues|staff|sites|dashboards|pages|requests|agents|websites
-            |calls)|(?:the\s)?(?:entire|whole)\s(?:team|org|organi[sz]ation|company|office
+            |calls)|any(?:one|body)\s(?:in|on|at)\s(?:the|my|our)\s\w+|across\sthe\sboard
+            |(?:the\s)?(?:entire|whole)\s(?:team|org|organi[sz]ation|company|office
             |workspace|app|site|platform)|(?:multiple|several|many)\s(?:users|colleagues
-            |people|customers)|any\sof\s(?:us|our\s(?:pages|sites|users))|every\s(?:request
-            |call|page|site|user|customer))\b"""), also=_re(_FAILURE)),
+            |people|customers)|(?:any|all)\sof\s(?:us|our\s(?:pages|sites|users))|every\s(?:request
+            |call|page|site|user|customer))\b"""), also=_re(
+            _FAILURE)),
     ),
 }
+# fmt: on
 
 # Innocent uses of trigger words. A guard's span is masked before the rules of its kind run,
 # and a guarded message gets no classifier-only hit of that kind.
-GUARDS: dict[TriggerKind, re.Pattern[str]] = {
-    TriggerKind.ASKED_FOR_HUMAN: _re(
+# fmt: off
+_GUARDS: dict[TriggerKind, str] = {
+    TriggerKind.ASKED_FOR_HUMAN: (
         r"""human[\s-]readable|\bbots?\s(?:from|vs\.?|versus|and|or)\shumans?\b
         |\bhumans?\s(?:from|vs\.?|versus|and|or)\sbots?\b|\b(?:someone|somebody|person|people
         |teammate|colleague)s?\s(?:else\s)?(?:on|in|from)\s(?:my|our)\s(?:team|org\w*|company
         |workspace)|\bcontact\ssupport\s(?:link|button|page|form|widget)|\b(?:user|browser)
         \sagent\b|\bagent\s(?:field|column)|\b(?:talk|speak)\sto\sthe\s(?:api|webhook|server)
-        |\b(?:email|contact|call)\s(?:my|our)\s(?:users|customers|visitors)"""),
-    TriggerKind.STRONG_EMOTION: _re(
-        r"\b(?:crazy|insanely|ridiculously|stupidly|damn|bloody)\s(?:good|fast|quick|easy"
-        r"|useful|cool|nice|clever)\b"),
-    TriggerKind.CHURN_RISK: _re(
+        |\b(?:email|contact|call)\s(?:my|our)\s(?:users|customers|visitors)
+        |\b(?:add|invite|remove|mention|assign|tag|share\swith)\s(?:a\s|another\s|the\s)?(?:person
+        |people|someone|somebody|human|user|agent)|\b(?:don'?t|do\snot|never|no)\s(?:need|want)
+        \s(?:to\s(?:talk|speak|chat)\s(?:to|with)\s)?(?:a\s|an\s)?(?:real\s)?(?:person|human
+        |agent|someone|somebody|anyone)|\bno\sneed\sfor\s(?:a\s)?(?:person|human|agent)"""),
+    TriggerKind.STRONG_EMOTION: (
+        r"""\b(?:crazy|insanely|ridiculously|stupidly|damn|bloody)\s(?:good|fast|quick|easy
+        |useful|cool|nice|clever)\b|\b(?:kind\sof|kinda|sort\sof|a\s(?:bit|little)|slightly
+        |somewhat|mildly)\s(?:annoying|annoyed|frustrating|frustrated|confusing|irritating|odd
+        |weird|slow)"""),
+    TriggerKind.CHURN_RISK: (
         r"""\b(?:cancel\w*|terminat\w*|delet\w*|stop)\s(?:a\s|an\s|the\s|this\s|that\s|my\s
         |our\s)?(?:scheduled\s|running\s|pending\s)?(?:report|export|import|invitation|invite
         |job|goal|chart|filter|alert|sync|event|session|download|csv)|churn(?:ed)?\s(?:rate
         |users|customers|visitors)|\bwho\schurned\b|cancellations?\s(?:in|from)\s(?:my|our)
-        |done\swith\s(?:the|my)\s(?:setup|onboarding|import|tutorial)|visitors\sdowngraded
+        |done\swith\s(?:the|my)\s(?:setup|onboarding|import|tutorial)|\btheir\s(?:subscription
+        |account|plan)s?|\b(?:customers?|users?|visitors?|members?)\s(?:\w+\s)?cancel\w*
+        |visitors\sdowngraded
         |\b(?:import|data)\sfrom\s\w+|switch\s(?:between|the\s\w+\sto)"""),
-    TriggerKind.BILLING_DISPUTE: _re(
+    TriggerKind.BILLING_DISPUTE: (
         r"""\brefunds?\s(?:column|webhook|event|rate|field|tracking|revenue|metric)
         |\btrack\w*\srefunds|\brefunds\sas\b|\bchargeback\s(?:rate|field|column|metric)"""),
-    TriggerKind.LEGAL_SECURITY: _re(
+    TriggerKind.LEGAL_SECURITY: (
         r"\bgdpr[\s-](?:cookie|consent|banner|mode)|\blegal\s(?:basis|entity|name)"
-        r"|\bmemory\sleak"),
-    TriggerKind.OUTAGE: _re(
+        r"|\bmemory\sleak|\bsecurity\s(?:settings|page|tab|section|headers|options|log|keys?)"),
+    TriggerKind.OUTAGE: (
         r"""\b(?:uptime|downtime)\s(?:alert|monitor|report|check|chart)\w*|\bwhen\s(?:my|our)
         \s(?:site|server|app|website)\s(?:is|goes)\sdown|\bdown\s\d+\s?%|\blabell?ed\sdown
         |\bdrop[\s-]?down|\bscroll\sdown|\bbreak\s?down"""),
 }
+# fmt: on
+
+# Whatever the kind: a definition ("what does 'agent' mean") or a quoted UI label
+# ("a 'talk to sales' button") names a word, it does not use it.
+_ANY_KIND_GUARD = r"""\bwhat\s(?:does|do|is|are)\s(?:the\s|a\s|an\s)?['"]?[\w\s-]{1,30}?['"]?\s
+    (?:mean|means|stand\sfor)\b|['"][^'"]{1,40}['"]\s(?:button|link|tab|label|option|menu|field)"""
+GUARDS: dict[TriggerKind, re.Pattern[str]] = {
+    kind: _re(f"{_GUARDS[kind]}|{_ANY_KIND_GUARD}") for kind in MESSAGE_KINDS
+}
+# A product question ("how do I…", "where is…") that merely mentions a trigger word is the
+# classifier's usual false alarm; such questions need `question_threshold` to fire on it alone.
+_QUESTION = _re(
+    r"""^\W*(?:how|where|what|which|when|can|could|does|do|is|are|why|should|will|would)\b
+    (?:\s[\w']+){0,2}\s(?:i|we|you|it|the|a|an|my|our|there|this|that)\b"""
+)
 
 _AFFIRMATIVE = _re(
     r"^\W*(?:yes|yeah|yep|yup|sure|ok|okay|please|pls|y|do\sit|go\sahead|that\swould\shelp)"
-    r"\b[\w\s,.!']{0,30}$")
+    r"\b[\w\s,.!']{0,30}$"
+)
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " "})
 
 
@@ -479,14 +576,30 @@ def rule_hits(text: str, kinds: Collection[TriggerKind] = MESSAGE_KINDS) -> list
         for rule in RULES.get(kind, ()):
             found = rule.search(masked)
             if found is not None:
-                hits.append(TriggerHit(
-                    kind=kind, score=1.0, reason=f"phrase rule '{rule.name}'",
-                    evidence=found.strip()[:120], source="rule"))
+                evidence = found.strip()[:120]
+                hits.append(
+                    TriggerHit(
+                        kind=kind,
+                        score=1.0,
+                        reason=f'said "{evidence}"',
+                        evidence=evidence,
+                        source="rule",
+                        rule=rule.name,
+                    )
+                )
                 break
         else:
             if kind is TriggerKind.STRONG_EMOTION and _shouting(text):
-                hits.append(TriggerHit(kind=kind, score=0.9, reason="phrase rule 'shouting'",
-                                       evidence=text.strip()[:120], source="rule"))
+                hits.append(
+                    TriggerHit(
+                        kind=kind,
+                        score=0.9,
+                        reason="wrote in capitals",
+                        evidence=text.strip()[:120],
+                        source="rule",
+                        rule="shouting",
+                    )
+                )
     return hits
 
 
@@ -498,8 +611,41 @@ def _guarded(text: str) -> set[TriggerKind]:
 # ---------------------------------------------------------------- evaluation
 
 
-def _threshold(kind: TriggerKind, settings: TriggerSettings) -> float:
-    return settings.classifier_thresholds.get(kind, settings.classifier_threshold)
+def _threshold(kind: TriggerKind, settings: TriggerSettings, question: bool) -> float:
+    base = settings.classifier_thresholds.get(kind, settings.classifier_threshold)
+    return max(base, settings.question_threshold) if question else base
+
+
+def classifier_hits(
+    text: str,
+    classifier: MessageScorer,
+    settings: TriggerSettings = DEFAULT_SETTINGS,
+    skip: Collection[TriggerKind] = (),
+) -> tuple[list[TriggerHit], dict[TriggerKind, float]]:
+    """The classifier's hits (kinds in `skip` aside), and the borderline scores left over."""
+    guarded = _guarded(text)
+    question = bool(_QUESTION.search(normalise(text)))
+    scores = classifier.scores(text)
+    hits: list[TriggerHit] = []
+    borderline: dict[TriggerKind, float] = {}
+    for kind in MESSAGE_KINDS:
+        if kind not in settings.enabled or kind in skip or kind in guarded:
+            continue
+        score = float(scores.get(kind, 0.0))
+        threshold = _threshold(kind, settings, question)
+        if score >= threshold:
+            hits.append(
+                TriggerHit(
+                    kind=kind,
+                    score=round(score, 3),
+                    reason=f"reads like {_LABELS[kind]} (classifier {score:.2f})",
+                    evidence=text.strip()[:120],
+                    source="classifier",
+                )
+            )
+        elif score >= threshold - settings.llm_band:
+            borderline[kind] = score
+    return hits, borderline
 
 
 def _message_hits(
@@ -509,8 +655,7 @@ def _message_hits(
     classifier: MessageScorer | None,
 ) -> tuple[list[TriggerHit], dict[TriggerKind, float]]:
     """Rule and classifier hits, and the borderline scores left for an LLM vote."""
-    kinds = [k for k in MESSAGE_KINDS if k in settings.enabled]
-    hits = rule_hits(text, kinds)
+    hits = rule_hits(text, [k for k in MESSAGE_KINDS if k in settings.enabled])
     fired = {h.kind for h in hits}
     if (
         TriggerKind.ASKED_FOR_HUMAN in settings.enabled
@@ -518,28 +663,19 @@ def _message_hits(
         and state.offered_human
         and _AFFIRMATIVE.search(normalise(text))
     ):
-        hits.append(TriggerHit(
-            kind=TriggerKind.ASKED_FOR_HUMAN, score=1.0,
-            reason="accepted the offer of a person", evidence=text.strip()[:120]))
+        hits.append(
+            TriggerHit(
+                kind=TriggerKind.ASKED_FOR_HUMAN,
+                score=1.0,
+                reason="accepted the offer of a person",
+                evidence=text.strip()[:120],
+            )
+        )
         fired.add(TriggerKind.ASKED_FOR_HUMAN)
-    borderline: dict[TriggerKind, float] = {}
     if classifier is None:
-        return hits, borderline
-    guarded = _guarded(text)
-    scores = classifier.scores(text)
-    for kind in kinds:
-        score = float(scores.get(kind, 0.0))
-        if kind in fired or kind in guarded:
-            continue
-        threshold = _threshold(kind, settings)
-        if score >= threshold:
-            hits.append(TriggerHit(
-                kind=kind, score=round(score, 3),
-                reason=f"classifier: reads like {kind.value.replace('_', ' ')}",
-                evidence=text.strip()[:120], source="classifier"))
-        elif score >= threshold - settings.llm_band:
-            borderline[kind] = score
-    return hits, borderline
+        return hits, {}
+    more, borderline = classifier_hits(text, classifier, settings, skip=fired)
+    return hits + more, borderline
 
 
 def evaluate_message(
@@ -574,10 +710,16 @@ async def evaluate_message_with_vote(
         return hits
     for kind in candidates:
         if kind in agreed:
-            hits.append(TriggerHit(
-                kind=kind, score=round(borderline[kind], 3),
-                reason=f"LLM agreed: {kind.value.replace('_', ' ')}",
-                evidence=text.strip()[:120], source="llm"))
+            hits.append(
+                TriggerHit(
+                    kind=kind,
+                    score=round(borderline[kind], 3),
+                    reason=f"reads like {_LABELS[kind]} "
+                    f"(classifier {borderline[kind]:.2f}, LLM agreed)",
+                    evidence=text.strip()[:120],
+                    source="llm",
+                )
+            )
     return hits
 
 
@@ -587,32 +729,53 @@ def evaluate_action(reason: str | None = None) -> TriggerHit:
     Always honoured, whatever `enabled` says: a site that wants no people hides the button.
     """
     return TriggerHit(
-        kind=TriggerKind.ASKED_FOR_HUMAN, score=1.0, reason="pressed 'talk to a person'",
-        evidence=(reason or "").strip()[:120], source="action")
+        kind=TriggerKind.ASKED_FOR_HUMAN,
+        score=1.0,
+        reason="pressed 'talk to a person'",
+        evidence=(reason or "").strip()[:120],
+        source="action",
+    )
 
 
 def _account_hits(account: VerifiedAccount, settings: TriggerSettings) -> list[TriggerHit]:
     hits: list[TriggerHit] = []
     tiers = {t.lower() for t in settings.enterprise_tiers}
     if account.tier and account.tier.lower() in tiers:
-        hits.append(TriggerHit(
-            kind=TriggerKind.ENTERPRISE_ACCOUNT, score=1.0, source="account",
-            reason=f"verified {account.tier} account", evidence=f"tier={account.tier}"))
+        hits.append(
+            TriggerHit(
+                kind=TriggerKind.ENTERPRISE_ACCOUNT,
+                score=1.0,
+                source="account",
+                reason=f"verified {account.tier} account",
+                evidence=f"tier={account.tier}",
+            )
+        )
     if (
         settings.mrr_threshold is not None
         and account.mrr is not None
         and account.mrr >= settings.mrr_threshold
     ):
-        hits.append(TriggerHit(
-            kind=TriggerKind.HIGH_VALUE_ACCOUNT, score=1.0, source="account",
-            reason=f"verified MRR {account.mrr:g} ≥ {settings.mrr_threshold:g}",
-            evidence=f"mrr={account.mrr:g}"))
+        hits.append(
+            TriggerHit(
+                kind=TriggerKind.HIGH_VALUE_ACCOUNT,
+                score=1.0,
+                source="account",
+                reason=f"verified MRR {account.mrr:g} ≥ {settings.mrr_threshold:g}",
+                evidence=f"mrr={account.mrr:g}",
+            )
+        )
     named = {n.lower() for n in settings.named_accounts}
     for value in (account.id, account.name):
         if value and value.lower() in named:
-            hits.append(TriggerHit(
-                kind=TriggerKind.NAMED_ACCOUNT, score=1.0, source="account",
-                reason=f"named account {value}", evidence=value))
+            hits.append(
+                TriggerHit(
+                    kind=TriggerKind.NAMED_ACCOUNT,
+                    score=1.0,
+                    source="account",
+                    reason=f"named account {value}",
+                    evidence=value,
+                )
+            )
             break
     return hits
 
@@ -635,20 +798,29 @@ def evaluate_state(
     # Low confidence: the last N answers all below the bar (one for key accounts).
     streak = 1 if key_account else settings.low_confidence_streak
     recent = state.answers[-streak:]
-    if len(recent) == streak and all(
-        a.confidence < settings.low_confidence_below for a in recent
-    ):
-        hits.append(TriggerHit(
-            kind=TriggerKind.LOW_CONFIDENCE, score=1.0, source="conversation",
-            reason=f"{streak} answer(s) in a row below confidence "
-            f"{settings.low_confidence_below:g}",
-            evidence=", ".join(f"{a.confidence:.2f}" for a in recent)))
+    if len(recent) == streak and all(a.confidence < settings.low_confidence_below for a in recent):
+        hits.append(
+            TriggerHit(
+                kind=TriggerKind.LOW_CONFIDENCE,
+                score=1.0,
+                source="conversation",
+                reason=f"{streak} answer(s) in a row below confidence "
+                f"{settings.low_confidence_below:g}",
+                evidence=", ".join(f"{a.confidence:.2f}" for a in recent),
+            )
+        )
 
     downs = sorted({f.message_id for f in state.feedback if f.rating == "down"})
     if len(downs) >= settings.thumbs_down_count:
-        hits.append(TriggerHit(
-            kind=TriggerKind.THUMBS_DOWN, score=1.0, source="conversation",
-            reason=f"{len(downs)} answer(s) rated down", evidence=", ".join(downs[:5])))
+        hits.append(
+            TriggerHit(
+                kind=TriggerKind.THUMBS_DOWN,
+                score=1.0,
+                source="conversation",
+                reason=f"{len(downs)} answer(s) rated down",
+                evidence=", ".join(downs[:5]),
+            )
+        )
 
     # Struggle on a page after help was shown on that same page: the help did not land.
     last_help: dict[str, int] = {}
@@ -661,10 +833,15 @@ def evaluate_state(
             after.setdefault(signal.page_path, []).append(signal)
     for path, signals in after.items():
         if len(signals) >= settings.struggle_after_help:
-            hits.append(TriggerHit(
-                kind=TriggerKind.REPEATED_STRUGGLE, score=1.0, source="conversation",
-                reason=f"{len(signals)} struggle signals on {path} after help was shown",
-                evidence=", ".join(s.kind or "signal" for s in signals[:5])))
+            hits.append(
+                TriggerHit(
+                    kind=TriggerKind.REPEATED_STRUGGLE,
+                    score=1.0,
+                    source="conversation",
+                    reason=f"{len(signals)} struggle signals on {path} after help was shown",
+                    evidence=", ".join(s.kind or "signal" for s in signals[:5]),
+                )
+            )
             break
     return [h for h in hits if h.kind in settings.enabled]
 
@@ -688,4 +865,5 @@ def should_escalate(
     deciding = kinds - ACCOUNT_KINDS if not settings.key_accounts_escalate_alone else kinds
     high = bool(kinds & (ACCOUNT_KINDS | _URGENT))
     return EscalationDecision(
-        escalate=bool(deciding), priority="high" if high else "normal", hits=tuple(hits))
+        escalate=bool(deciding), priority="high" if high else "normal", hits=tuple(hits)
+    )

@@ -15,7 +15,7 @@ GENERIC = {
     SignalKind.RAGE_CLICK: "That doesn't seem to be responding. Want a hand with it?",
     SignalKind.DEAD_CLICK: "Nothing happening when you click that? I can help, or get a person.",
     SignalKind.ERROR_LOOP: "Running into the same error again? I can help, or bring in a person.",
-    SignalKind.NAVIGATION_LOOP: "Looking for something? Tell me what you need and I'll point the way.",
+    SignalKind.NAVIGATION_LOOP: "Looking for something? Tell me what you need.",
     SignalKind.HESITATION: "Stuck on this step? I can walk you through it.",
     SignalKind.EXPLICIT: "Anything I can help with on this page?",
 }

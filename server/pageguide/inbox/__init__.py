@@ -1,0 +1,1 @@
+"""The built-in agent inbox: sign-in, the queue, live conversations (see docs/inbox.md)."""

@@ -1,0 +1,2 @@
+// A second init, after the script tag already initialised the widget.
+Pageguide.init({ siteKey: "demo" });
