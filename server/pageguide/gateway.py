@@ -18,7 +18,7 @@ from . import protocol as p
 from .db.queries import Repository
 from .escalation.live import SessionEscalation
 from .escalation.service import Escalations
-from .guidance.answer import Guide
+from .guidance.answer import OFFER_MARGIN, Guide
 from .guidance.base import Turn
 from .guidance.suggestions import Suggestions
 from .hub import Hub
@@ -340,8 +340,11 @@ class Connection:
                 await self.send(p.AnswerStart(id=stored.id, in_reply_to=ask.id))
                 await self.send(p.AnswerDelta(id=stored.id, text=stored.text))
                 sources = [p.Source.model_validate(s) for s in stored.sources]
+                offer = stored.confidence < self.services.settings.min_confidence + OFFER_MARGIN
                 await self.send(
-                    p.AnswerEnd(id=stored.id, sources=sources, confidence=stored.confidence)
+                    p.AnswerEnd(
+                        id=stored.id, sources=sources, confidence=stored.confidence, offer_human=offer
+                    )
                 )
                 return
         escalation = self.escalation

@@ -7,12 +7,14 @@ import { describe } from "./target.js";
 
 const EFFECT_WINDOW = 1000; // a click's effect must show within this many ms
 const INPUT_EVERY = 5000; // at most one "input" event per field in this many ms
+const SAME_ATTEMPT = 250; // one field reported invalid twice this close together: one attempt
 const OPTIONS = { capture: true, passive: true };
 
-export function capture({ host, emit, flush }) {
+export function capture({ host, emit, flush, afterClick }) {
   const now = () => performance.now();
   const at = { dom: -1, navigation: -1, request: -1, scroll: -1, selection: -1 };
-  const pending = new Set(); // clicks waiting for their effect
+  const pending = []; // clicks waiting for their effect, oldest first
+  let timer = 0;
   let observing = false;
   const observer = new MutationObserver(() => {
     at.dom = now();
@@ -26,21 +28,28 @@ export function capture({ host, emit, flush }) {
     if (ours(e)) return;
     const click = { t: Date.now(), start: now(), path: e.composedPath(), x: Math.round(e.pageX), y: Math.round(e.pageY) };
     click.newTab = e.ctrlKey || e.metaKey || e.shiftKey || e.button === 1;
-    pending.add(click);
+    pending.push(click);
     if (!observing) {
       observer.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
       observing = true;
     }
-    click.timer = setTimeout(guard(() => settle(click, false)), EFFECT_WINDOW);
+    if (!timer) timer = setTimeout(due, EFFECT_WINDOW);
+  });
+
+  // One timer for all pending clicks, however fast they come.
+  const due = guard(() => {
+    timer = 0;
+    while (pending.length && pending[0].start + EFFECT_WINDOW <= now()) guard(settle)(pending.shift(), false);
+    if (pending.length) timer = setTimeout(due, pending[0].start + EFFECT_WINDOW - now());
   });
 
   function settle(click, leaving) {
-    pending.delete(click);
-    clearTimeout(click.timer);
+    // A router that kept the native pushState changed the URL without telling us.
+    const moved = afterClick();
     const info = describe(click.path);
     if (!info || ignored(info.node)) return;
     const within = (t) => t >= click.start && t <= click.start + EFFECT_WINDOW;
-    const effect = leaving || within(at.navigation) ? "navigation" : within(at.dom) ? "dom" : within(at.request) ? "request" : "none";
+    const effect = leaving || moved || within(at.navigation) ? "navigation" : within(at.dom) ? "dom" : within(at.request) ? "request" : "none";
     const node = info.node;
     let looks = info.interactive || node.hasAttribute("onclick") || node.hasAttribute("tabindex");
     if (!looks && !leaving) looks = getComputedStyle(node).cursor === "pointer";
@@ -60,7 +69,7 @@ export function capture({ host, emit, flush }) {
   // aria-invalid), and those still shown after another submit attempt.
   const reported = new WeakMap(); // field -> when we last reported it invalid
   const invalid = (field) => {
-    if (ignored(field) || now() - (reported.get(field) || -1e9) < EFFECT_WINDOW) return;
+    if (ignored(field) || now() - (reported.get(field) || -1e9) < SAME_ATTEMPT) return;
     reported.set(field, now());
     const info = describe([field]);
     emit({ kind: "invalid", t: Date.now(), target: info && info.target, data: { message: fieldMessage(field), field: fieldLabel(field) } });
@@ -115,7 +124,7 @@ export function capture({ host, emit, flush }) {
     noteNavigation: () => (at.navigation = now()),
     // The page is going away: every pending click led somewhere.
     leave: () => {
-      for (const click of pending) guard(settle)(click, true);
+      for (const click of pending.splice(0)) guard(settle)(click, true);
     },
   };
 }

@@ -11,7 +11,7 @@ export function watchNavigation(onChange, onNotice) {
   let last = here();
   let timer = 0;
   const check = () => {
-    if (here() === last || timer) return;
+    if (here() === last || timer) return false;
     onNotice();
     // Let the app render the new view before we read its title and headings.
     timer = setTimeout(() => {
@@ -20,6 +20,7 @@ export function watchNavigation(onChange, onNotice) {
       last = here();
       if (last !== from) onChange(from, last);
     }, 100);
+    return true;
   };
   for (const name of ["pushState", "replaceState"]) {
     const original = history[name];

@@ -116,8 +116,10 @@ class Repository:
     async def answer_for_question(self, question_id: int) -> m.Answer | None:
         async with self.db.session() as s:
             return await s.scalar(
+                # An interrupted or failed answer is not an answer: the question is answered again.
                 select(m.Answer).where(
-                    m.Answer.question_id == question_id, m.Answer.status != "streaming"
+                    m.Answer.question_id == question_id,
+                    m.Answer.status.in_(("complete", "declined", "fallback")),
                 )
             )
 

@@ -24,6 +24,7 @@ DECLINE = (
     "I couldn't find this in the help articles, and I'd rather not guess. "
     "Would you like me to bring in a person from the team?"
 )
+OFFER_MARGIN = 0.15  # just above the decline line, an answer also offers a person
 INTERRUPTED = "\n\n_(The assistant was interrupted; here is what the help articles say.)_\n\n"
 
 Emit = Callable[[str], Awaitable[None]]
@@ -122,7 +123,7 @@ class Guide:
             text="".join(parts),
             sources=self.sources(retrieval, base_url),
             confidence=retrieval.confidence,
-            offer_human=retrieval.confidence < self.settings.min_confidence + 0.15,
+            offer_human=retrieval.confidence < self.settings.min_confidence + OFFER_MARGIN,
             composer=composer.name,
             status=status,
             usage=usage,
