@@ -18,6 +18,7 @@ from .db import Database
 from .db.handoffs import Handoffs
 from .db.queries import Repository
 from .escalation.classifier import EscalationClassifier
+from .escalation.llm import LlmAdvisor
 from .escalation.outbox import Outbox
 from .escalation.service import Escalations
 from .gateway import Services, websocket_endpoint
@@ -85,8 +86,17 @@ def create_app(
         hub = Hub()
         outbox = Outbox(db, sites.channel)
         classifier = await asyncio.to_thread(EscalationClassifier.train, knowledge.embedder)
+        advisor = LlmAdvisor(settings) if settings.model else None
         escalations = Escalations(
-            settings, Handoffs(db), hub, outbox, sites.channels_for, classifier, settings.escalation
+            settings,
+            Handoffs(db),
+            hub,
+            outbox,
+            sites.channels_for,
+            classifier,
+            settings.escalation,
+            llm_summary=advisor.summary if advisor else None,
+            llm_vote=advisor.vote if advisor else None,
         )
         app.state.inbox = Inbox(Agents(db), escalations, outbox)
         app.state.services = Services(

@@ -3,7 +3,6 @@ a handoff when they fire, and route the user's words to the person once one is i
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -77,9 +76,7 @@ class SessionEscalation:
 
     async def assess_question(self, text: str, path: str) -> bool:
         """Escalate on the question itself (asked for a person, a dispute…). True if so."""
-        decision: EscalationDecision = await asyncio.to_thread(
-            self.escalations.assess_message, text, self.state
-        )
+        decision: EscalationDecision = await self.escalations.assess_message(text, self.state)
         return await self._maybe_open(decision, path)
 
     async def after_answer(

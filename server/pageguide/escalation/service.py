@@ -8,6 +8,7 @@ messages go to them, not to the assistant.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -26,9 +27,11 @@ from .outbox import Outbox
 from .triggers import (
     ConversationState,
     EscalationDecision,
+    LlmVote,
     TriggerHit,
     TriggerSettings,
     evaluate_message,
+    evaluate_message_with_vote,
     evaluate_state,
     should_escalate,
 )
@@ -67,7 +70,8 @@ class Escalations:
         channels: Callable[[str], list[Channel]],  # site key -> its channels
         classifier: Any | None = None,
         triggers: TriggerSettings | None = None,
-        llm_summary: Callable[[str], Awaitable[str]] | None = None,
+        llm_summary: Callable[[Any], Awaitable[str]] | None = None,
+        llm_vote: LlmVote | None = None,
     ) -> None:
         self.settings = settings
         self.handoffs = handoffs
@@ -77,11 +81,21 @@ class Escalations:
         self.classifier = classifier
         self.triggers = triggers or TriggerSettings()
         self.llm_summary = llm_summary
+        self.llm_vote = llm_vote
 
     # -- deciding
 
-    def assess_message(self, text: str, state: ConversationState) -> EscalationDecision:
-        hits = evaluate_message(text, state, self.triggers, self.classifier)
+    async def assess_message(self, text: str, state: ConversationState) -> EscalationDecision:
+        """Rules and the classifier (one embedding, off the event loop), and the LLM's vote on
+        borderline kinds when a model is configured."""
+        if self.llm_vote is None:
+            hits = await asyncio.to_thread(
+                evaluate_message, text, state, self.triggers, self.classifier
+            )
+        else:
+            hits = await evaluate_message_with_vote(
+                text, state, self.triggers, self.classifier, self.llm_vote
+            )
         return should_escalate(hits, self.triggers)
 
     def assess_state(self, state: ConversationState) -> EscalationDecision:
