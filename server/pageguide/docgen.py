@@ -86,11 +86,18 @@ def settings_table() -> str:
 
 
 def cli_reference() -> str:
+    import click
+
     from .cli import main
 
     runner = CliRunner()
+    paths: list[list[str]] = [[]]
+    for name, command in main.commands.items():
+        paths.append([name])
+        if isinstance(command, click.Group):
+            paths.extend([name, sub] for sub in command.commands)
     out = []
-    for args in ([], ["serve"], ["ingest"], ["demo"]):
+    for args in paths:
         result = runner.invoke(main, [*args, "--help"], prog_name="pageguide", terminal_width=100)
         out.append(f"### pageguide {' '.join(args)}".rstrip())
         out.append("```\n" + result.output.rstrip() + "\n```")

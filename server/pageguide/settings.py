@@ -8,6 +8,7 @@ Secrets come only from the environment.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Literal
@@ -135,14 +136,22 @@ class Settings(BaseSettings):
         return path.read_bytes().strip()
 
 
+def _shown(value: object) -> str:
+    """A default as a reader would type it (sets sorted, so the docs are stable)."""
+    if isinstance(value, list):
+        value = sorted(value, key=str)
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 def setting_rows() -> list[tuple[str, str, str, str]]:
     """(name, env var, default, help) for each setting, nested groups expanded: the docs table."""
     rows = []
     for name, field in Settings.model_fields.items():
         default = field.get_default(call_default_factory=True)
         if isinstance(default, BaseModel):
+            dumped = default.model_dump(mode="json")
             for sub, subfield in type(default).model_fields.items():
-                value = getattr(default, sub)
+                value = _shown(dumped[sub])
                 rows.append(
                     (f"{name}.{sub}", f"PAGEGUIDE_{name.upper()}__{sub.upper()}", str(value),
                      (subfield.description or "").split(". ")[0].rstrip(".") + ".")
