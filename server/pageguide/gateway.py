@@ -24,6 +24,7 @@ from .guidance.suggestions import Suggestions
 from .hub import Hub
 from .identity import VisitorIdentity, resolve_identity, secrets_from_env
 from .proactive import Context, ProactiveHelp
+from .routes import template_for
 from .sessions import LiveSession, RateLimiter, check_resume_token, new_session_id, resume_token
 from .settings import Settings
 from .sites import Sites
@@ -316,7 +317,11 @@ class Connection:
 
     async def _set_page(self, page: p.PageContext) -> None:
         assert self.session is not None
-        self.session.page_view_id = await self.services.repo.add_page_view(self.session.id, page)
+        patterns = self.services.guide.knowledge.page_patterns()
+        template = template_for(page.path, page.route, patterns)
+        self.session.page_view_id = await self.services.repo.add_page_view(
+            self.session.id, page, template
+        )
         self.session.page = page
         await self.services.proactive.on_page(self.context(), page)
         if self.escalation is not None and self.escalation.active:
@@ -343,7 +348,10 @@ class Connection:
                 offer = stored.confidence < self.services.settings.min_confidence + OFFER_MARGIN
                 await self.send(
                     p.AnswerEnd(
-                        id=stored.id, sources=sources, confidence=stored.confidence, offer_human=offer
+                        id=stored.id,
+                        sources=sources,
+                        confidence=stored.confidence,
+                        offer_human=offer,
                     )
                 )
                 return

@@ -47,6 +47,7 @@ class Session(Base):
 
 class PageView(Base):
     __tablename__ = "page_views"
+    __table_args__ = (Index("ix_page_views_template_at", "template", "at"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     session_id: Mapped[str] = mapped_column(
         ForeignKey("sessions.id", ondelete="CASCADE"), index=True
@@ -54,6 +55,8 @@ class PageView(Base):
     url: Mapped[str] = mapped_column(Text)
     path: Mapped[str] = mapped_column(String(1024), index=True)
     route: Mapped[str | None] = mapped_column(String(300))
+    # The page this path is an instance of (routes.py): what reports group by.
+    template: Mapped[str] = mapped_column(String(300), default="")
     title: Mapped[str] = mapped_column(String(300), default="")
     headings: Mapped[list[Any]] = mapped_column(default=list)
     form_errors: Mapped[list[Any]] = mapped_column(default=list)
@@ -63,7 +66,11 @@ class PageView(Base):
 
 class Event(Base):
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_session_id_id", "session_id", "id"),)
+    __table_args__ = (
+        Index("ix_events_session_id_id", "session_id", "id"),
+        Index("ix_events_kind_at", "kind", "at"),
+        Index("ix_events_page_view_id", "page_view_id"),
+    )
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     )
@@ -83,7 +90,11 @@ class Event(Base):
 class Question(Base):
     __tablename__ = "questions"
     # A widget re-sends an unanswered question after a reconnect; the pair makes that idempotent.
-    __table_args__ = (UniqueConstraint("session_id", "client_id"),)
+    __table_args__ = (
+        UniqueConstraint("session_id", "client_id"),
+        Index("ix_questions_at", "at"),
+        Index("ix_questions_page_view_id", "page_view_id"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     session_id: Mapped[str] = mapped_column(
         ForeignKey("sessions.id", ondelete="CASCADE"), index=True
@@ -206,6 +217,7 @@ class HandoffRow(Base):
     packet: Mapped[dict[str, Any]] = mapped_column(default=dict)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
     path: Mapped[str] = mapped_column(String(1024), default="")
+    template: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column()
     first_response_at: Mapped[datetime | None] = mapped_column()
@@ -268,3 +280,36 @@ class OutboxRow(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column()
+
+
+# ---------------------------------------------------------------- the learning loop
+
+
+class AnswerFlag(Base):
+    """An agent says an AI answer was wrong, with the correction; reviewed in the inbox."""
+
+    __tablename__ = "answer_flags"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    answer_id: Mapped[str] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"), index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    correction: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | resolved
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column()
+
+
+class Draft(Base):
+    """A knowledge article drafted from a resolved handoff, waiting for a person's review."""
+
+    __tablename__ = "drafts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    handoff_id: Mapped[str | None] = mapped_column(ForeignKey("handoffs.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(300))
+    pages: Mapped[list[Any]] = mapped_column(default=list)
+    body: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="draft")  # draft|published|rejected
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    article_path: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column()

@@ -55,13 +55,14 @@ class Repository:
                 .values(last_seen_at=datetime.now(UTC))
             )
 
-    async def add_page_view(self, session_id: str, page: PageContext) -> int:
+    async def add_page_view(self, session_id: str, page: PageContext, template: str = "") -> int:
         async with self.db.session() as s, s.begin():
             row = m.PageView(
                 session_id=session_id,
                 url=page.url,
                 path=page.path,
                 route=page.route,
+                template=template or page.path,
                 title=page.title,
                 headings=list(page.headings),
                 form_errors=list(page.form_errors),

@@ -131,6 +131,7 @@ class Escalations:
             reason="; ".join(h.reason for h in hits)[:1_000],
             packet=packet.to_json(),
             path=path,
+            template=history.pages[-1].template if history.pages else path,
             created_at=datetime.now(UTC),
         )
         deliveries = [

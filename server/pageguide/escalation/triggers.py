@@ -125,7 +125,7 @@ class TriggerSettings(BaseModel):
         None, description="Verified MRR at or above which an account is high value (off: None)."
     )
     named_accounts: frozenset[str] = Field(
-        frozenset(), description="Verified account ids (or names) always routed to people."
+        frozenset(), description="Verified account ids (or names) treated as key accounts."
     )
     key_accounts_escalate_alone: bool = Field(
         False,

@@ -28,6 +28,7 @@ class KnowledgeBase:
         )
         self._lock = asyncio.Lock()
         self._loaded = False
+        self._patterns: tuple[KnowledgeIndex, list[str]] | None = None
 
     @property
     def index(self) -> KnowledgeIndex:
@@ -36,6 +37,14 @@ class KnowledgeBase:
     @property
     def loaded(self) -> bool:
         return self._loaded
+
+    def page_patterns(self) -> list[str]:
+        """Every `pages` pattern of the loaded articles (for route templates)."""
+        index = self.index
+        if self._patterns is None or self._patterns[0] is not index:
+            found = sorted({p for a in index.articles for p in a.pages})
+            self._patterns = (index, found)
+        return self._patterns[1]
 
     def reload(self) -> None:
         self.retriever.index = KnowledgeIndex.load(self.store)
