@@ -70,6 +70,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.ready = False
+        _one_thread_per_encode()
         db = Database(settings.database_url_or_default())
         await db.migrate()
         knowledge = await asyncio.to_thread(KnowledgeBase, settings, embedder)
@@ -85,7 +86,9 @@ def create_app(
         repo = Repository(db)
         hub = Hub()
         outbox = Outbox(db, sites.channel)
-        classifier = await asyncio.to_thread(EscalationClassifier.train, knowledge.embedder)
+        classifier = await asyncio.to_thread(
+            EscalationClassifier.train, knowledge.embedder, cache_dir=settings.data / "cache"
+        )
         advisor = LlmAdvisor(settings) if settings.model else None
         escalations = Escalations(
             settings,
@@ -128,6 +131,14 @@ def create_app(
     app.state.ready = False
     app.state.settings = settings
     return app
+
+
+def _one_thread_per_encode() -> None:
+    """A server encodes many short texts at once (questions, pages, messages): one torch thread
+    per encode lets concurrent encodes use the cores instead of fighting over them."""
+    import torch
+
+    torch.set_num_threads(1)
 
 
 @dataclass

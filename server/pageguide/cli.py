@@ -110,7 +110,35 @@ def demo(**options: Any) -> None:
     settings = build_settings(**options)
     settings.knowledge = settings.knowledge or REPO / "knowledge"
     settings.config = settings.config or CONFIG
+    _demo_bootstrap(settings)
     _run(settings, demo=True)
+
+
+def _demo_bootstrap(settings: Settings) -> None:
+    """A demo agent to sign in to /inbox with, made once; its password is printed, not fixed."""
+    import asyncio
+    import secrets
+
+    from .db import Database
+    from .inbox.auth import Agents
+
+    async def run() -> str | None:
+        db = Database(settings.database_url_or_default())
+        try:
+            await db.migrate()
+            agents = Agents(db)
+            if await agents.list():
+                return None
+            password = secrets.token_urlsafe(12)
+            await agents.add("demo@lumen.example", "Demo Agent", password)
+            return password
+        finally:
+            await db.close()
+
+    password = asyncio.run(run())
+    if password:
+        click.echo(f"\n  Inbox: /inbox/login as demo@lumen.example, password {password}")
+        click.echo("  (shown once; add agents with `pageguide agents add EMAIL`)")
 
 
 @main.group()

@@ -22,7 +22,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 from .identity import Scalar, VerifiedAccount, VisitorIdentity
 
-PACKET_VERSION = 1
+PACKET_VERSION: Literal[1] = 1
 MAX_TRANSCRIPT = 50  # the last turns; the inbox has the full history
 MAX_TRAIL = 20
 MAX_NOTES = 20
@@ -145,7 +145,7 @@ class Visitor(_Part):
 
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _MD_INLINE = re.compile(r"([\\`*_\[\]<>|~])")  # emphasis, code, links, HTML, tables, strike
-_MD_LINE_START = re.compile(r"^(\s*)([#+\-=>]|\d+(?=[.)]))", re.MULTILINE)  # blocks
+_MD_LINE_START = re.compile(r"^([ \t]*)([#+\-=>]|\d+(?=[.)]))", re.MULTILINE)  # blocks
 
 
 def _code_span(text: str) -> str:
@@ -350,7 +350,7 @@ class HandoffPacket(BaseModel):
             md += ["### Why it was handed over", ""]
             md += [
                 f"- **{e(_label(t.kind))}**: {e(t.reason)}"
-                + (f" ({e(t.evidence)})" if t.evidence else "")
+                + (f" ({e(t.evidence)})" if t.evidence and t.evidence not in t.reason else "")
                 for t in self.triggers
             ]
             md.append("")

@@ -14,10 +14,13 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import jwt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+if TYPE_CHECKING:
+    from jwt.types import Options
 
 ALGORITHM = "HS256"
 MIN_SECRET_BYTES = 32  # RFC 7518 §3.2: an HS256 key at least as long as the hash
@@ -113,7 +116,7 @@ def _decode_signed(token: str, secrets: Sequence[str]) -> dict[str, Any]:
     if alg != ALGORITHM:
         # Checked before any key is used: `none` and algorithm confusion end here.
         raise IdentityError(IdentityFailure.WRONG_ALGORITHM, f"alg {alg!r}, expected HS256")
-    options = {
+    options: Options = {
         "verify_exp": False,
         "verify_nbf": False,
         "verify_iat": False,
@@ -124,7 +127,7 @@ def _decode_signed(token: str, secrets: Sequence[str]) -> dict[str, Any]:
         try:
             claims = jwt.decode(
                 token, _check_secret(secret), algorithms=[ALGORITHM], options=options
-            )  # type: ignore[arg-type]
+            )
         except jwt.InvalidSignatureError:
             continue
         except jwt.DecodeError as exc:

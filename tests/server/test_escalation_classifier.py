@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from pageguide.escalation.classifier import PROTOTYPES, EscalationClassifier
+from pageguide.escalation.classifier import PROTOTYPES, EscalationClassifier, Example
 from pageguide.escalation.triggers import DEFAULT_SETTINGS, MESSAGE_KINDS, TriggerKind
 from pageguide.retrieval.embed import Embedder
 
@@ -53,7 +53,8 @@ class CountingEncoder:
 
 @pytest.fixture(scope="module")
 def rows() -> list[Any]:
-    return bench.load_rows()
+    loaded: list[Any] = bench.load_rows()
+    return loaded
 
 
 @pytest.fixture(scope="module")
@@ -159,12 +160,18 @@ def test_one_embedding_call_per_message(
     assert set(scores) == set(MESSAGE_KINDS) and scores[TriggerKind.ASKED_FOR_HUMAN] > 0.5
 
 
-def test_prototype_vectors_are_cached(embedder: Embedder, tmp_path: Path) -> None:
+def test_training_vectors_are_cached(embedder: Embedder, tmp_path: Path) -> None:
+    examples = [
+        Example("get me a person", (TriggerKind.ASKED_FOR_HUMAN,)),
+        Example("I was billed twice", (TriggerKind.BILLING_DISPUTE,)),
+        Example("how do I add a chart", ()),
+    ]
     first, second = CountingEncoder(embedder), CountingEncoder(embedder)
-    a = EscalationClassifier.train(first, cache_dir=tmp_path)
-    b = EscalationClassifier.train(second, cache_dir=tmp_path)
-    assert (first.calls, second.calls) == (2, 1)  # a probe, then the prototypes; then the probe
+    a = EscalationClassifier.train(first, examples, use_prototypes=False, cache_dir=tmp_path)
+    b = EscalationClassifier.train(second, examples, use_prototypes=False, cache_dir=tmp_path)
+    assert (first.calls, second.calls) == (2, 1)  # a probe and the texts; then the probe only
     np.testing.assert_allclose(a._weights, b._weights, rtol=1e-5, atol=1e-6)
+    assert len(list(tmp_path.glob("escalation-vectors-*.npy"))) == 1
 
 
 def test_classifying_is_fast(classifier: EscalationClassifier, rows: list[Any]) -> None:

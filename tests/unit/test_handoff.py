@@ -44,10 +44,7 @@ def at(minutes: float) -> datetime:
 
 
 def turns(*texts: tuple[str, str]) -> list[TranscriptEntry]:
-    return [
-        TranscriptEntry(role=role, text=text, at=at(i))  # type: ignore[arg-type]
-        for i, (role, text) in enumerate(texts)
-    ]
+    return [TranscriptEntry(role=role, text=text, at=at(i)) for i, (role, text) in enumerate(texts)]
 
 
 def verified(**account: Any) -> VisitorIdentity:
@@ -166,7 +163,7 @@ def test_history_is_capped() -> None:
 
 
 def html_of(markdown: str) -> str:
-    return MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(markdown)
+    return str(MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(markdown))
 
 
 def test_markdown_escapes_user_text() -> None:
@@ -395,3 +392,12 @@ async def test_llm_summary_falls_back_to_extractive(problem: str) -> None:
         return "   "
 
     assert await summarise(p, llm, timeout_s=0.05) == p
+
+
+def test_escaping_is_linear() -> None:
+    import time
+
+    for text in ("\n" * 2_000, " " * 1_999 + "#", "`" * 2_000, "http://" * 280):
+        start = time.perf_counter()
+        escape_markdown(text)
+        assert time.perf_counter() - start < 0.05

@@ -232,7 +232,7 @@ def vote(
 
 async def test_llm_vote_confirms_a_borderline_kind() -> None:
     seen: list[Sequence[TriggerKind]] = []
-    scorer = Scores({K.CHURN_RISK: 0.45, K.OUTAGE: 0.1})
+    scorer = Scores({K.CHURN_RISK: 0.35, K.OUTAGE: 0.1})
     hits = await evaluate_message_with_vote(
         "hmm, we will see about next year", classifier=scorer, llm_vote=vote({K.CHURN_RISK}, seen)
     )
@@ -241,7 +241,7 @@ async def test_llm_vote_confirms_a_borderline_kind() -> None:
 
 
 async def test_llm_vote_cannot_add_an_unsupported_kind_or_remove_hits() -> None:
-    scorer = Scores({K.CHURN_RISK: 0.45, K.OUTAGE: 0.1})
+    scorer = Scores({K.CHURN_RISK: 0.35, K.OUTAGE: 0.1})
     hits = await evaluate_message_with_vote(
         "get me a human, we will see about next year", classifier=scorer, llm_vote=vote({K.OUTAGE})
     )
@@ -257,7 +257,7 @@ async def test_llm_vote_is_skipped_when_nothing_is_borderline() -> None:
 
 
 async def test_a_slow_or_failing_llm_changes_nothing() -> None:
-    scorer = Scores({K.CHURN_RISK: 0.45})
+    scorer = Scores({K.CHURN_RISK: 0.35})
 
     async def slow(text: str, candidates: Sequence[TriggerKind]) -> Collection[TriggerKind]:
         await asyncio.sleep(5)
@@ -321,7 +321,7 @@ def test_struggle_after_help_on_the_same_page() -> None:
 
 
 def account_state(**attrs: object) -> ConversationState:
-    return ConversationState(account=VerifiedAccount(**attrs))  # type: ignore[arg-type]
+    return ConversationState(account=VerifiedAccount(**attrs))
 
 
 def test_account_rules_read_the_verified_account() -> None:
@@ -363,3 +363,34 @@ def test_decision_account_rules_alone_raise_priority_only() -> None:
     assert should_escalate(emotion + account).priority == "high"
     assert should_escalate(evaluate_message("everything is down")).priority == "high"
     assert not should_escalate([]).escalate
+
+
+def test_every_trigger_and_setting_is_documented() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs/escalation.md").read_text()
+    for kind in K:
+        assert f"`{kind.value}`" in doc, kind
+    for name in TriggerSettings.model_fields:
+        assert f"`{name}`" in doc, name
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a" * 80 + " b c d e f g h",  # once took 13 s: nested quantifiers in a lookahead
+        "is " * 660,
+        "someone " * 250,
+        "none of my " * 180,
+        "! " * 1_000,
+        "a' " * 666,
+        "what does " * 200,
+        "\n" * 2_000,
+    ],
+)
+def test_no_pattern_backtracks_catastrophically(text: str) -> None:
+    import time
+
+    start = time.perf_counter()
+    evaluate_message(text[:2_000], state=ConversationState(offered_human=True))
+    assert time.perf_counter() - start < 0.5

@@ -49,7 +49,7 @@ def load_examples(path: Path) -> list[Example]:
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -30, 30))))
 
 
 def fit_logistic(
@@ -96,7 +96,7 @@ def _embed(texts: list[str], encoder: Encoder, cache_dir: Path | None) -> np.nda
     path = cache_dir / f"escalation-vectors-{digest}.npy"
     if path.exists():
         try:
-            vectors = np.load(path)
+            vectors = np.asarray(np.load(path))
             if vectors.shape[0] == len(texts):
                 return vectors
         except (OSError, ValueError):

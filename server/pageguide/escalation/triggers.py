@@ -199,14 +199,18 @@ LlmVote = Callable[[str, Sequence[TriggerKind]], Awaitable[Collection[TriggerKin
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """A named pattern; `also` must match somewhere too, `unless` vetoes the rule."""
+    """A named pattern; `also` must match somewhere too, `unless` vetoes the rule, and
+    `max_words` keeps it to short messages ("not you, a person")."""
 
     name: str
     pattern: re.Pattern[str]
     also: re.Pattern[str] | None = None
     unless: re.Pattern[str] | None = None
+    max_words: int | None = None
 
     def search(self, text: str) -> str | None:
+        if self.max_words is not None and len(text.split()) > self.max_words:
+            return None
         found = self.pattern.search(text)
         if found is None:
             return None
@@ -267,8 +271,7 @@ RULES: dict[TriggerKind, tuple[Rule, ...]] = {
             r"\b(?:book|schedule|arrange|set\sup|have|get|jump\son)\s(?:a\s|an\s)?(?:quick\s)?"
             r"(?:call|meeting|zoom|video\scall|phone\scall)\s(?:with|from)\b|\bon\sa\s(?:call"
             r"|phone\scall|zoom)\b")),
-        Rule("short_person", _re(
-            r"^(?=(?:\W*[\w']+){1,6}\W*$).*\b(?:a|an|real|actual)\s(?:person|human|agent)\b")),
+        Rule("short_person", _re(r"\b(?:a|an|real|actual)\s(?:person|human|agent)\b"), max_words=6),
         Rule("need_somebody", _re(
             r"\b(?:want|need)\s+(?:somebody|someone)\s+(?:who|that|from|to\s(?:help|look|call"
             r"|check|contact))")),

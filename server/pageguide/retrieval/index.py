@@ -87,22 +87,28 @@ def terms(text: str) -> list[str]:
     return [normalize(t) for t in tokenize(text)]
 
 
-def _edits1(word: str) -> set[str]:
-    """Every string one deletion, transposition, substitution or insertion away (Norvig)."""
-    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+def _typos(word: str) -> set[str]:
+    """Strings one deletion, transposition, substitution or insertion away (Norvig's edits1),
+    inside the word only: a change at either end is more often another word or another form
+    ("light"/"flight", "german"/"germany") than a typo."""
+    splits = [(word[:i], word[i:]) for i in range(1, len(word))]
     return {
-        *(a + b[1:] for a, b in splits if b),
-        *(a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1),
-        *(a + c + b[1:] for a, b in splits if b for c in _LETTERS),
+        *(a + b[1:] for a, b in splits if len(b) > 1),
+        *(a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 2),
+        *(a + c + b[1:] for a, b in splits if len(b) > 1 for c in _LETTERS),
         *(a + c + b for a, b in splits for c in _LETTERS),
-    }
+    } - {word}
 
 
 class KnowledgeIndex:
     def __init__(self, chunks: list[StoredChunk], vectors: np.ndarray, version: str = "") -> None:
         self.version = version
-        order = sorted(range(len(chunks)), key=lambda i: (chunks[i].article, chunks[i].meta.get("position", 0)))
-        self.vectors = np.ascontiguousarray(vectors[order], dtype=np.float32) if len(order) else vectors
+        order = sorted(
+            range(len(chunks)), key=lambda i: (chunks[i].article, chunks[i].meta.get("position", 0))
+        )
+        self.vectors = (
+            np.ascontiguousarray(vectors[order], dtype=np.float32) if len(order) else vectors
+        )
         self.articles: list[ArticleInfo] = []
         self.chunks: list[ChunkInfo] = []
         article_of_row: list[int] = []
@@ -170,7 +176,9 @@ class KnowledgeIndex:
             counts.extend(seen.values())
         n_docs = len(docs)
         lengths = np.asarray([len(d) for d in docs], dtype=np.float32)
-        df = np.bincount(np.asarray(cols, dtype=np.int64), minlength=len(self.vocab)).astype(np.float32)
+        df = np.bincount(np.asarray(cols, dtype=np.int64), minlength=len(self.vocab)).astype(
+            np.float32
+        )
         self.idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
         self.max_idf = float(np.log1p((n_docs + 0.5) / 0.5)) if n_docs else 0.0
         tf = np.asarray(counts, dtype=np.float32)
@@ -180,7 +188,9 @@ class KnowledgeIndex:
         norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths[row_idx] / max(avg, 1e-9))
         weight = tf * (BM25_K1 + 1) / (tf + norm) * self.idf[col_idx]
         # Column-major: a query touches a handful of terms, so it reads a handful of columns.
-        self._bm25 = sp.csc_matrix((weight, (row_idx, col_idx)), shape=(n_docs, len(self.vocab)), dtype=np.float32)
+        self._bm25 = sp.csc_matrix(
+            (weight, (row_idx, col_idx)), shape=(n_docs, len(self.vocab)), dtype=np.float32
+        )
 
     def lexical(self, weights: Mapping[str, float]) -> np.ndarray:
         """BM25 per chunk row for normalised terms with per-term weights (unknown terms score 0)."""
@@ -188,7 +198,9 @@ class KnowledgeIndex:
         if not cols:
             return np.zeros(len(self.chunks), dtype=np.float32)
         sub = self._bm25[:, [c for c, _ in cols]]
-        return np.asarray(sub @ np.asarray([w for _, w in cols], dtype=np.float32), dtype=np.float32).ravel()
+        return np.asarray(
+            sub @ np.asarray([w for _, w in cols], dtype=np.float32), dtype=np.float32
+        ).ravel()
 
     def lexical_scores(self, query: str) -> np.ndarray:
         """BM25 score per chunk row (0 where no query term occurs)."""
@@ -203,16 +215,18 @@ class KnowledgeIndex:
         """Is the term in the knowledge, allowing one typo in a longer word ("adress")?"""
         if term in self.vocab:
             return True
-        return len(term) >= 5 and any(e in self.vocab for e in _edits1(term))
+        return len(term) >= 5 and any(e in self.vocab for e in _typos(term))
 
     def articles_with(self, term: str) -> np.ndarray:
         """Indices of the articles whose text contains the term (typo-tolerant like `known`)."""
         cols = [self.vocab[term]] if term in self.vocab else []
         if not cols and len(term) >= 5:
-            cols = [self.vocab[e] for e in _edits1(term) if e in self.vocab]
+            cols = [self.vocab[e] for e in _typos(term) if e in self.vocab]
         if not cols:
             return np.zeros(0, dtype=np.int64)
-        rows = np.concatenate([self._bm25.indices[self._bm25.indptr[c] : self._bm25.indptr[c + 1]] for c in cols])
+        rows = np.concatenate(
+            [self._bm25.indices[self._bm25.indptr[c] : self._bm25.indptr[c + 1]] for c in cols]
+        )
         return np.unique(self.article_of_row[rows])
 
     # -- per-article derived vectors
@@ -224,7 +238,9 @@ class KnowledgeIndex:
 
     def _profiles(self) -> np.ndarray:
         if not len(self.articles):
-            return np.zeros((0, self.vectors.shape[1] if self.vectors.ndim == 2 else 0), dtype=np.float32)
+            return np.zeros(
+                (0, self.vectors.shape[1] if self.vectors.ndim == 2 else 0), dtype=np.float32
+            )
         sums = np.add.reduceat(self.vectors, self.article_starts, axis=0)
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         return (sums / np.maximum(norms, 1e-9)).astype(np.float32)

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import math
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field, fields
 
 import numpy as np
@@ -50,10 +52,15 @@ STOP_WORDS = frozenset(
     whats hows wheres whos thats theres dont doesnt didnt cant couldnt wont wouldnt shouldnt isnt
     arent wasnt werent havent hasnt im ive id ill youre youve weve theyre lets""".split()
 )
+# A question that ends on a preposition leaves its object to the context: "do I keep access after?"
+_DANGLING = re.compile(
+    r"\b(after|before|for|over|with|to|from|about|of|at|into|onto|instead)\W*$", re.I
+)
 _TITLE_SEPARATOR = re.compile(r"\s+[·|—–\-:]\s+")
 _DOMAIN = re.compile(r"^[\w-]+(\.[\w-]+)+$")
 _ID_LIKE = re.compile(r"^(?=.*\d)[\w-]{6,}$|^\d+$")
 MAX_PAGE_HEADINGS = 8
+PAGE_CACHE_SIZE = 128  # pages whose derived scores are kept (≈ 40 kB each at 10k chunks)
 
 FEATURES = ("dense", "lexical", "joint_dense", "joint_lexical", "page_profile", "hub", "mapped")
 EVIDENCE = ("dense", "coverage", "unknown", "page_support")
@@ -109,7 +116,9 @@ class Retrieval:
     passages: list[Passage]
     confidence: float
     page_dependent: bool
-    articles: list[tuple[str, float]] = field(default_factory=list)  # (article id, score), best first
+    articles: list[tuple[str, float]] = field(
+        default_factory=list
+    )  # (article id, score), best first
     page_weight: float = 0.0  # the page gate: how much the page shaped the ranking
 
     @property
@@ -190,13 +199,35 @@ def page_text(page: PageContext | None) -> str:
 
 def content_terms(question: str) -> list[str]:
     """The question's subject words, normalised, in order, without repeats."""
-    words = [t for t in tokenize(question) if len(t) > 1 and t not in STOP_WORDS and t not in _DEICTIC_WORDS]
+    words = [
+        t
+        for t in tokenize(question)
+        if len(t) > 1 and t not in STOP_WORDS and t not in _DEICTIC_WORDS
+    ]
     return list(dict.fromkeys(normalize(t) for t in words))
 
 
 def is_page_dependent(question: str) -> bool:
-    """Does the question point at the page ("this", "here", "it") or name nothing by itself?"""
-    return bool(_DEICTIC.search(question)) or len(content_terms(question)) <= 1
+    """Does the question point at the page ("this", "here", "it"), leave its object to the
+    context ("do I keep access after?") or name nothing by itself ("how do I add one")?"""
+    return (
+        bool(_DEICTIC.search(question))
+        or bool(_DANGLING.search(question.strip()))
+        or len(content_terms(question)) <= 1
+    )
+
+
+@dataclass
+class _PageWork:
+    """What a page alone decides, computed when the page frame arrives and reused per question."""
+
+    index: KnowledgeIndex
+    vector: np.ndarray | None
+    profile: PageProfile
+    chunk_page: np.ndarray  # cosine of the page with every chunk
+    page_dense: np.ndarray  # ... its per-article maximum
+    profile_sim: np.ndarray  # cosine of the page with every article's profile
+    mapped: np.ndarray  # `pages` front matter matches, 1 for the tightest
 
 
 def _sigmoid(x: float) -> float:
@@ -204,14 +235,55 @@ def _sigmoid(x: float) -> float:
 
 
 class Retriever:
-    def __init__(self, index: KnowledgeIndex, embedder: Embedder, weights: Weights | None = None) -> None:
+    def __init__(
+        self, index: KnowledgeIndex, embedder: Embedder, weights: Weights | None = None
+    ) -> None:
         self.index = index
         self.embedder = embedder
         self.weights = weights or Weights()
+        self._pages: OrderedDict[tuple[str, str, str], _PageWork] = OrderedDict()
+        self._pages_lock = threading.Lock()
 
     def page_vector(self, page: PageContext | None) -> np.ndarray | None:
-        text = page_text(page)
-        return self.embedder.encode_one(text) if text else None
+        """The page's embedding; also prepares the page's scores so that a question costs less."""
+        if page is None:
+            return None
+        return self._page_work(page, None).vector
+
+    def _page_work(self, page: PageContext, vector: np.ndarray | None) -> _PageWork:
+        index = self.index
+        profile = PageProfile.of(page)
+        text = profile.text()
+        key = (text, page.path, page.route or "")
+        with self._pages_lock:
+            work = self._pages.get(key)
+            if (
+                work is not None
+                and work.index is index
+                and (
+                    vector is None
+                    or (work.vector is not None and np.array_equal(work.vector, vector))
+                )
+            ):
+                self._pages.move_to_end(key)
+                return work
+        if vector is None and text:
+            vector = self.embedder.encode_one(text)
+        if vector is not None and len(index):
+            chunk_page = index.vectors @ vector
+            profile_sim = index.profiles @ vector
+        else:
+            chunk_page = np.zeros(len(index), dtype=np.float32)
+            profile_sim = np.zeros(len(index.articles), dtype=np.float32)
+        work = _PageWork(
+            index, vector, profile, chunk_page, index.per_article_max(chunk_page), profile_sim,
+            self._mapped(page),
+        )  # fmt: skip
+        with self._pages_lock:
+            self._pages[key] = work
+            while len(self._pages) > PAGE_CACHE_SIZE:
+                self._pages.popitem(last=False)
+        return work
 
     def signals(
         self,
@@ -225,20 +297,13 @@ class Retriever:
         index, w = self.index, self.weights
         q = question_vector if question_vector is not None else self.embedder.encode_one(question)
         content = content_terms(question)
-        leans = is_page_dependent(question)
-        pv = None
-        if use_page and page is not None:
-            pv = page_vector if page_vector is not None else self.page_vector(page)
-        if pv is not None:
-            both = index.vectors @ np.stack([q, pv], axis=1)
-            chunk_dense, chunk_page = both[:, 0], both[:, 1]
-        else:
-            chunk_dense = index.vectors @ q
-            chunk_page = np.zeros_like(chunk_dense)
+        work = self._page_work(page, page_vector) if use_page and page is not None else None
+        has_vector = work is not None and work.vector is not None
+        chunk_dense = index.vectors @ q
         dense = index.per_article_max(chunk_dense)
-        gate = 0.0
-        if use_page and page is not None:
-            gate = _sigmoid((w.gate_mid - float(dense.max())) / w.gate_width)
+        gate = (
+            _sigmoid((w.gate_mid - float(dense.max())) / w.gate_width) if work is not None else 0.0
+        )
 
         chunk_lex = index.lexical(dict.fromkeys(content, 1.0))
         lex = index.per_article_max(chunk_lex)
@@ -246,18 +311,20 @@ class Retriever:
         features[:, 0] = dense
         features[:, 1] = lex / (lex + w.lexical_saturation)
         features[:, 5] = index.hubness
-        if use_page and page is not None:
-            profile = PageProfile.of(page)
-            page_lex = index.lexical(profile.term_weights(set(content), w))
+        chunk_scores = chunk_dense
+        if work is not None:
+            page_lex = index.lexical(work.profile.term_weights(set(content), w))
             joint_lex = index.per_article_max(chunk_lex + w.page_in_lexical * page_lex)
             top = float(joint_lex.max())
             features[:, 3] = gate * (joint_lex / top if top > 0 else joint_lex)
-            features[:, 6] = self._mapped(page) * (0.2 + 0.8 * gate)
-            if pv is not None:
-                features[:, 2] = gate * index.per_article_max(chunk_dense + w.page_in_chunk * chunk_page)
-                features[:, 4] = gate * (index.profiles @ pv)
+            features[:, 6] = work.mapped * (0.2 + 0.8 * gate)
+            if has_vector:
+                features[:, 2] = gate * index.per_article_max(
+                    chunk_dense + w.page_in_chunk * work.chunk_page
+                )
+                features[:, 4] = gate * work.profile_sim
+                chunk_scores = chunk_dense + gate * w.page_in_chunk * work.chunk_page
         top_lex = float(chunk_lex.max())
-        chunk_scores = chunk_dense + gate * w.page_in_chunk * chunk_page
         if top_lex > 0:
             chunk_scores = chunk_scores + 0.1 * chunk_lex / top_lex
         known = [t for t in content if index.known(t)]
@@ -267,9 +334,9 @@ class Retriever:
             features=features,
             chunk_scores=chunk_scores,
             dense=dense,
-            page_dense=index.per_article_max(chunk_page),
+            page_dense=work.page_dense if has_vector and work is not None else np.zeros_like(dense),
             gate=gate,
-            leans_on_page=leans and pv is not None,
+            leans_on_page=has_vector and is_page_dependent(question),
             content=content,
             unknown=unknown,
         )
@@ -279,7 +346,9 @@ class Retriever:
         content = signals.content
         total = sum(self.index.idf_of(t) for t in content)
         if total > 0:
-            found = sum(self.index.idf_of(t) for t in content if article in self.index.articles_with(t))
+            found = sum(
+                self.index.idf_of(t) for t in content if article in self.index.articles_with(t)
+            )
             coverage = found / total
         else:
             coverage = 1.0  # nothing named, nothing missing
@@ -325,7 +394,11 @@ class Retriever:
                 out[i] = tight
                 best = max(best, tight)
         # Only the tightest mapping counts fully: /settings/* should not tie with /settings/billing.
-        return np.where(out >= best, 1.0, np.where(out > 0, 0.5, 0.0)).astype(np.float32) if best else out
+        return (
+            np.where(out >= best, 1.0, np.where(out > 0, 0.5, 0.0)).astype(np.float32)
+            if best
+            else out
+        )
 
     def _passages(self, order: np.ndarray, chunk_score: np.ndarray, top_k: int) -> list[Passage]:
         """Best chunks of the best articles, the top article first and most."""
