@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from .channels.base import Channel
+from .identity import secret_env_var
 from .channels.registry import ChannelConfig, ChannelConfigError, build_channels
 
 DEV_ORIGINS = ["http://localhost:*", "http://127.0.0.1:*", "http://localhost", "http://127.0.0.1"]
@@ -86,6 +87,10 @@ class Sites:
         keys = [s.site_key for s in parsed.sites]
         if len(keys) != len(set(keys)):
             raise ConfigError(f"{path}: site keys must be unique")
+        env_names = [secret_env_var(k) for k in keys]
+        if len(env_names) != len(set(env_names)):
+            # acme-app and acme_app would read one identity secret variable
+            raise ConfigError(f"{path}: site keys must differ in more than punctuation or case")
         sites = cls(parsed.sites)
         try:
             for site in parsed.sites:  # fail at start, not at the first handoff

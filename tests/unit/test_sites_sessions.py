@@ -43,6 +43,11 @@ def test_config_file_declares_sites(tmp_path: Path) -> None:
             "unique",
         ),
         ("not toml [", "not valid TOML"),
+        (
+            "[[sites]]\nsite_key = 'acme-app'\norigins = ['x']\n"
+            "[[sites]]\nsite_key = 'ACME_app'\norigins = ['y']",
+            "punctuation",
+        ),
     ],
 )
 def test_bad_config_is_a_clear_error(tmp_path: Path, text: str, message: str) -> None:
