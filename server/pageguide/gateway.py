@@ -358,8 +358,12 @@ class Connection:
         escalation = self.escalation
         assert escalation is not None
         if escalation.active:
+            # A person has the conversation: they answer, not the assistant. A re-sent question
+            # (after a reconnect) was already passed on.
+            if not created and await escalation.still_open():
+                return
             if created and await escalation.user_message(ask.text):
-                return  # a person has the conversation: they answer, not the assistant
+                return
         await self.services.proactive.on_ask(self.context())
         if not escalation.active and await escalation.assess_question(ask.text, self.path):
             return

@@ -33,7 +33,7 @@ class Hub:
         self._widgets[session_id] = send
 
     def widget_offline(self, session_id: str, send: SendFrame) -> None:
-        if self._widgets.get(session_id) is send:
+        if self._widgets.get(session_id) == send:  # bound methods compare equal, not identical
             del self._widgets[session_id]
 
     async def to_widget(self, session_id: str, frame: Frame) -> bool:

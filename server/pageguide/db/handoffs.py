@@ -92,6 +92,16 @@ class Handoffs:
             await s.flush()
             return message
 
+    async def mark_delivered(self, message_ids: list[int]) -> None:
+        if not message_ids:
+            return
+        async with self.db.session() as s, s.begin():
+            await s.execute(
+                update(m.Message)
+                .where(m.Message.id.in_(message_ids))
+                .values(delivered_at=datetime.now(UTC))
+            )
+
     async def messages(self, handoff_id: str) -> list[m.Message]:
         async with self.db.session() as s:
             rows = await s.scalars(

@@ -241,6 +241,7 @@ class Message(Base):
     author: Mapped[str] = mapped_column(String(200), default="")
     text: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column()  # reached the user's widget
 
 
 class Agent(Base):

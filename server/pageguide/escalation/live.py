@@ -53,9 +53,18 @@ class SessionEscalation:
                 self.session_id, self.site_key, row.path, [], self.base_url
             )
             await self.send(frame)
+            await self.escalations.deliver_missed(row.id, self.send)
 
     def closed(self) -> None:
+        # A person dealt with what fired before: the triggers start from a clean slate.
         self.handoff_id = None
+        self.state = ConversationState(account=self.state.account)
+
+    async def still_open(self) -> bool:
+        if self.handoff_id is None:
+            return False
+        row = await self.escalations.handoffs.get(self.handoff_id)
+        return row is not None and row.status in ("queued", "assigned")
 
     @property
     def active(self) -> bool:

@@ -182,6 +182,18 @@ class Escalations:
                 handoff.id,
             )
 
+    async def deliver_missed(
+        self, handoff_id: str, send: Callable[[p.Frame], Awaitable[None]]
+    ) -> None:
+        """Agent replies stored while the user's widget was away, sent when it comes back."""
+        missed = [
+            msg for msg in await self.handoffs.messages(handoff_id)
+            if msg.role == "agent" and msg.delivered_at is None
+        ]  # fmt: skip
+        for message in missed:
+            await send(p.AgentMessage(text=message.text, agent=message.author))
+        await self.handoffs.mark_delivered([m_.id for m_ in missed])
+
     # -- agent actions
 
     async def claim(self, handoff_id: str, agent: SignedIn) -> None:
@@ -189,6 +201,8 @@ class Escalations:
             row = await self.handoffs.get(handoff_id)
             if row is None:
                 raise ActionError("not_found", "no such conversation")
+            if row.status != "assigned":
+                raise ActionError("not_claimable", f"this conversation is {row.status}")
             raise ActionError("already_claimed", "someone else has claimed this conversation")
         row = await self._get(handoff_id)
         await self.hub.to_agents({"type": "claimed", "handoff_id": handoff_id, "agent": agent.name})
@@ -207,7 +221,8 @@ class Escalations:
         if row.status != "assigned" or row.agent_id != agent.agent_id:
             raise ActionError("not_yours", "claim this conversation before replying")
         message = await self.handoffs.add_message(row.session_id, row.id, "agent", agent.name, text)
-        await self.hub.to_widget(row.session_id, p.AgentMessage(text=text, agent=agent.name))
+        if await self.hub.to_widget(row.session_id, p.AgentMessage(text=text, agent=agent.name)):
+            await self.handoffs.mark_delivered([message.id])
         await self.hub.to_agents(
             {"type": "message", "handoff_id": row.id, "message": _message(message)}
         )

@@ -1,8 +1,8 @@
-"""route templates, reporting indexes, answer flags, drafts
+"""route templates, reporting indexes, answer flags, drafts, message delivery
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-25 07:25:36.088804
+Create Date: 2026-11-25 08:05:21.603601
 """
 
 import sqlalchemy as sa
@@ -57,6 +57,9 @@ def upgrade() -> None:
     with op.batch_alter_table("handoffs", schema=None) as batch_op:
         batch_op.add_column(sa.Column("template", sa.String(length=300), nullable=False))
 
+    with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True))
+
     with op.batch_alter_table("page_views", schema=None) as batch_op:
         batch_op.add_column(sa.Column("template", sa.String(length=300), nullable=False))
         batch_op.create_index("ix_page_views_template_at", ["template", "at"], unique=False)
@@ -77,6 +80,9 @@ def downgrade() -> None:
     with op.batch_alter_table("page_views", schema=None) as batch_op:
         batch_op.drop_index("ix_page_views_template_at")
         batch_op.drop_column("template")
+
+    with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.drop_column("delivered_at")
 
     with op.batch_alter_table("handoffs", schema=None) as batch_op:
         batch_op.drop_column("template")
