@@ -29,6 +29,8 @@ from .inbox.auth import Agents
 from .inbox.live import agent_endpoint
 from .inbox.routes import routes as inbox_routes
 from .proactive import ProactiveHelp
+from .reports import api as reports_api
+from .reports.web import routes as report_pages
 from .retrieval.embed import Embedder
 from .retrieval.knowledge import KnowledgeBase
 from .settings import Settings
@@ -60,6 +62,8 @@ def create_app(
         WebSocketRoute("/ws", websocket_endpoint),
         WebSocketRoute("/agent/ws", agent_endpoint),
         *inbox_routes(),
+        *report_pages(),
+        *reports_api.routes(),
         *web.routes(settings),
     ]
     if demo:
