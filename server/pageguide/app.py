@@ -27,7 +27,9 @@ from .guidance.suggestions import Suggestions
 from .hub import Hub
 from .inbox.auth import Agents
 from .inbox.live import agent_endpoint
+from .inbox.review import routes as review_routes
 from .inbox.routes import routes as inbox_routes
+from .insights.digest import digest_forever
 from .proactive import ProactiveHelp
 from .reports import api as reports_api
 from .reports.web import routes as report_pages
@@ -62,6 +64,7 @@ def create_app(
         WebSocketRoute("/ws", websocket_endpoint),
         WebSocketRoute("/agent/ws", agent_endpoint),
         *inbox_routes(),
+        *review_routes(),
         *report_pages(),
         *reports_api.routes(),
         *web.routes(settings),
@@ -122,6 +125,15 @@ def create_app(
         tasks = [
             asyncio.create_task(_refresh_forever(knowledge)),
             asyncio.create_task(app.state.services.proactive.tick_forever()),
+            asyncio.create_task(
+                digest_forever(
+                    db,
+                    sites,
+                    base_url=settings.public_url or f"http://{settings.host}:{settings.port}",
+                    embedder=knowledge.embedder,
+                    outbox=outbox,
+                )
+            ),
         ]
         try:
             yield

@@ -21,6 +21,7 @@ from ..db import models as m
 from ..db.handoffs import Handoffs
 from ..hub import Hub
 from ..inbox.auth import SignedIn
+from ..insights.drafts import on_handoff_closed
 from ..settings import Settings
 from . import packets
 from .outbox import Outbox
@@ -256,6 +257,7 @@ class Escalations:
         )  # fmt: skip
         if not done:
             raise ActionError("not_yours", "only the agent holding this conversation can close it")
+        await on_handoff_closed(self.handoffs.db, handoff_id, agent.agent_id)  # the learning loop
         await self._system(row, f"{agent.name} closed the conversation.")
         await self.hub.to_widget(
             row.session_id,

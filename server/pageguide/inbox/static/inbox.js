@@ -47,6 +47,14 @@
     connected: false,
     attempts: 0,
     retryTimer: 0,
+    learning: {
+      view: null, // "drafts" | "flags" while the Learning area is shown
+      drafts: [],
+      flags: [],
+      draftId: null, // the draft in the edit form
+      answers: new Map(), // handoff id -> its session's assistant answers (with ids)
+      refreshTimer: 0,
+    },
   };
 
   let ui = {};
@@ -226,6 +234,7 @@
       state.attempts = 0;
       ui.agentName.textContent = state.me.name || "";
       setConnection("live", "Live");
+      refreshLearning(); // counts may have changed while we were away
       if (state.selected) send({ type: "open", handoff_id: state.selected }); // resume live updates
       updateControls();
     },
@@ -258,6 +267,7 @@
       if (h.status !== "queued") state.fresh.delete(h.id);
       renderSidebar();
       if (h.id === state.selected) setCurrent(h);
+      if (h.status === "closed") scheduleLearningRefresh(); // a resolution note may be a draft now
     },
 
     claimed(frame) {
@@ -282,6 +292,7 @@
       if (!h || h.id !== state.selected) return; // the agent has moved on meanwhile
       state.handoffs.set(h.id, h);
       renderPacket(frame.packet || {}, frame.markdown || "", h);
+      decorateAnswers(h.id);
       renderThread(frame.messages || []);
       setCurrent(h);
       renderSidebar();
@@ -300,6 +311,12 @@
 
     session_update(frame) {
       if (frame.handoff_id === state.selected) appendUpdate(frame.kind, frame.data);
+    },
+
+    // Drafts or flags changed (anyone's action): new counts, and fresh lists if shown.
+    learning(frame) {
+      setLearningCounts(frame);
+      if (state.learning.view) loadLearningView(state.learning.view, false);
     },
 
     error(frame) {
@@ -408,6 +425,7 @@
     const h = state.handoffs.get(id);
     if (!h) return;
     if (state.selected && state.selected !== id) saveDraft();
+    hideLearning();
     state.selected = id;
     state.fresh.delete(id);
     state.unread.delete(id);
@@ -427,7 +445,13 @@
 
   // "#handoff=<id>" keeps the open conversation across a reload and makes it linkable.
   function selectFromHash() {
-    const wanted = new URLSearchParams(location.hash.slice(1)).get("handoff");
+    const params = new URLSearchParams(location.hash.slice(1));
+    if (params.has("learning")) {
+      const view = params.get("learning") === "flags" ? "flags" : "drafts";
+      if (view !== state.learning.view) openLearning(view);
+      return;
+    }
+    const wanted = params.get("handoff");
     if (wanted && wanted !== state.selected && state.handoffs.has(wanted)) select(wanted);
   }
 
@@ -766,6 +790,418 @@
     announce("Conversation closed.");
   }
 
+  // ------------------------------------------------------------------ the learning loop
+  // Drafts from resolutions and flagged answers, over /inbox/api (inbox/review.py). Writes
+  // carry the login's CSRF token in X-CSRF-Token.
+
+  async function api(method, path, body) {
+    const options = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
+    if (method !== "GET") {
+      options.headers["Content-Type"] = "application/json";
+      options.headers["X-CSRF-Token"] = state.csrf;
+      options.body = JSON.stringify(body ?? {});
+    }
+    let response;
+    try {
+      response = await fetch(path, options);
+    } catch {
+      throw new Error("The server could not be reached. Try again in a moment.");
+    }
+    let data = null;
+    try {
+      data = await response.json();
+    } catch {
+      data = null;
+    }
+    if (response.status === 401) checkSignedIn(false);
+    if (!response.ok) throw new Error(data?.message || `The server said ${response.status}.`);
+    return data ?? {};
+  }
+
+  function setLearningCounts(counts) {
+    if (typeof counts?.drafts === "number") ui.draftsCount.textContent = String(counts.drafts);
+    if (typeof counts?.flags === "number") ui.flagsCount.textContent = String(counts.flags);
+  }
+
+  async function refreshLearning() {
+    try {
+      setLearningCounts(await api("GET", "/inbox/api/learning"));
+    } catch {
+      // the counts are a convenience; the lists load (and report errors) when opened
+    }
+  }
+
+  function scheduleLearningRefresh() {
+    clearTimeout(state.learning.refreshTimer);
+    state.learning.refreshTimer = setTimeout(() => {
+      refreshLearning();
+      if (state.learning.view === "drafts") loadLearningView("drafts", false);
+    }, 400);
+  }
+
+  function openLearning(view) {
+    if (state.selected) saveDraft();
+    state.selected = null;
+    state.current = null;
+    state.learning.view = view;
+    ui.noSelection.hidden = true;
+    ui.conversation.hidden = true;
+    ui.draftsView.hidden = view !== "drafts";
+    ui.flagsView.hidden = view !== "flags";
+    for (const button of [ui.openDrafts, ui.openFlags]) {
+      button.setAttribute("aria-current", button.dataset.view === view ? "page" : "false");
+    }
+    renderSidebar();
+    history.replaceState(null, "", `#learning=${view}`);
+    loadLearningView(view, true);
+  }
+
+  function hideLearning() {
+    if (!state.learning.view) return;
+    state.learning.view = null;
+    ui.draftsView.hidden = true;
+    ui.flagsView.hidden = true;
+    ui.openDrafts.setAttribute("aria-current", "false");
+    ui.openFlags.setAttribute("aria-current", "false");
+  }
+
+  async function loadLearningView(view, focus) {
+    const list = view === "drafts" ? ui.drafts : ui.flags;
+    if (!list.children.length) list.replaceChildren(el("li", { class: "loading", text: "Loading…" }));
+    try {
+      if (view === "drafts") {
+        const { drafts = [] } = await api("GET", "/inbox/api/drafts?status=draft");
+        state.learning.drafts = drafts;
+        renderDrafts();
+      } else {
+        const { flags = [] } = await api("GET", "/inbox/api/flags?status=open");
+        state.learning.flags = flags;
+        renderFlags();
+      }
+      if (focus) (view === "drafts" ? ui.draftsTitle : ui.flagsTitle).focus();
+    } catch (error) {
+      list.replaceChildren();
+      showError(error.message);
+    }
+  }
+
+  const ago = (date) => (age(date) === "just now" ? "just now" : `${age(date)} ago`);
+
+  function fillLearningList(list, name, items) {
+    list.replaceChildren(...items);
+    const empty = document.querySelector(`[data-empty-for="${name}"]`);
+    if (empty) empty.hidden = items.length > 0;
+  }
+
+  // ---- drafts
+
+  function renderDrafts() {
+    const drafts = state.learning.drafts;
+    ui.draftsCount.textContent = String(drafts.length);
+    fillLearningList(ui.drafts, "drafts", drafts.map(draftItem));
+    const stillThere = drafts.some((d) => d.id === state.learning.draftId);
+    if (!stillThere && !ui.draftForm.hidden && !ui.draftPublished.textContent) closeDraftForm();
+  }
+
+  function draftItem(draft) {
+    const created = parseTime(draft.created_at);
+    const selected = draft.id === state.learning.draftId;
+    const button = el(
+      "button",
+      { type: "button", class: "draft-button", "aria-current": selected ? "true" : null },
+      el("span", { class: "draft-title", text: draft.title || "(untitled)" }),
+      el(
+        "span",
+        { class: "draft-meta" },
+        (draft.pages || []).length ? el("span", { class: "mono", text: draft.pages.join(", ") }) : "every page",
+        draft.created_by && ` · by ${draft.created_by}`,
+        created && ` · ${ago(created)}`,
+      ),
+    );
+    button.addEventListener("click", () => editDraft(draft.id));
+    return el("li", { class: `draft${selected ? " is-selected" : ""}`, data: { draftId: String(draft.id) } }, button);
+  }
+
+  function editDraft(id) {
+    const draft = state.learning.drafts.find((d) => d.id === id);
+    if (!draft) return;
+    state.learning.draftId = id;
+    const f = ui.draftForm.elements;
+    f.title.value = draft.title || "";
+    f.pages.value = (draft.pages || []).join(", ");
+    f.body.value = draft.body || "";
+    ui.draftSource.replaceChildren(
+      draft.handoff_id
+        ? el("span", {}, "From the resolution of ", el("a", { href: `#handoff=${encodeURIComponent(draft.handoff_id)}`, text: "a conversation" }), draft.created_by ? ` closed by ${draft.created_by}.` : ".")
+        : el("span", { text: `From a corrected answer${draft.created_by ? ` (${draft.created_by})` : ""}.` }),
+    );
+    ui.draftError.textContent = "";
+    ui.draftPublished.replaceChildren();
+    resetReject();
+    setDraftBusy(false);
+    setDraftLocked(false);
+    ui.draftForm.hidden = false;
+    renderDrafts();
+    f.title.focus();
+  }
+
+  function closeDraftForm() {
+    state.learning.draftId = null;
+    ui.draftForm.hidden = true;
+  }
+
+  function draftEdits() {
+    const f = ui.draftForm.elements;
+    const pages = f.pages.value.split(/[\s,]+/).map((p) => p.trim()).filter(Boolean);
+    return { title: f.title.value.trim(), pages, body: f.body.value };
+  }
+
+  // A published draft stays in view with its confirmation, read-only.
+  function setDraftLocked(locked) {
+    for (const field of [ui.draftForm.elements.title, ui.draftForm.elements.pages, ui.draftForm.elements.body]) field.readOnly = locked;
+    ui.draftForm.querySelector(".form-buttons").hidden = locked;
+  }
+
+  function setDraftBusy(busy) {
+    for (const button of [ui.draftPublish, ui.draftSave, ui.draftReject]) button.disabled = busy;
+    ui.draftForm.setAttribute("aria-busy", busy ? "true" : "false");
+  }
+
+  async function draftAction(kind) {
+    const id = state.learning.draftId;
+    if (id == null) return;
+    ui.draftError.textContent = "";
+    setDraftBusy(true);
+    try {
+      if (kind === "save") {
+        const { draft } = await api("POST", `/inbox/api/drafts/${id}`, draftEdits());
+        state.learning.drafts = state.learning.drafts.map((d) => (d.id === id ? draft : d));
+        renderDrafts();
+        announce("Draft saved.");
+      } else if (kind === "publish") {
+        const { draft, article } = await api("POST", `/inbox/api/drafts/${id}/publish`, draftEdits());
+        const url = safeUrl(article?.url);
+        ui.draftPublished.replaceChildren(
+          `Published “${draft.title}”. The assistant uses it from now on. `,
+          url ? el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: "Read the article" }) : "",
+        );
+        announce(`Published ${draft.title}.`);
+        state.learning.drafts = state.learning.drafts.filter((d) => d.id !== id);
+        state.learning.draftId = null;
+        renderDrafts();
+        ui.draftForm.hidden = false; // keep the confirmation in view until another draft is picked
+        setDraftLocked(true);
+        setDraftBusy(false);
+        ui.draftPublished.focus();
+        return;
+      } else if (kind === "reject") {
+        await api("POST", `/inbox/api/drafts/${id}/reject`, {});
+        state.learning.drafts = state.learning.drafts.filter((d) => d.id !== id);
+        closeDraftForm();
+        renderDrafts();
+        announce("Draft rejected.");
+        ui.draftsTitle.focus();
+      }
+    } catch (error) {
+      ui.draftError.textContent = error.message;
+    }
+    setDraftBusy(false);
+  }
+
+  // Rejecting takes a second press, so a slip of the mouse does not throw a draft away.
+  function rejectDraft() {
+    if (ui.draftReject.dataset.confirm === "yes") {
+      resetReject();
+      draftAction("reject");
+      return;
+    }
+    ui.draftReject.dataset.confirm = "yes";
+    ui.draftReject.textContent = "Press again to reject";
+    clearTimeout(rejectDraft.timer);
+    rejectDraft.timer = setTimeout(resetReject, 5000);
+  }
+
+  function resetReject() {
+    clearTimeout(rejectDraft.timer);
+    delete ui.draftReject.dataset.confirm;
+    ui.draftReject.textContent = "Reject";
+  }
+
+  // ---- flagged answers
+
+  function renderFlags() {
+    const flags = state.learning.flags;
+    ui.flagsCount.textContent = String(flags.length);
+    fillLearningList(ui.flags, "flags", flags.map(flagItem));
+  }
+
+  function sourcesList(sources) {
+    if (!Array.isArray(sources) || !sources.length) return el("p", { class: "muted", text: "No sources cited." });
+    return el(
+      "ul",
+      { class: "source-list", "aria-label": "Sources" },
+      el("li", { class: "muted", "aria-hidden": "true", text: "Sources:" }),
+      sources.map((source) => {
+        const url = safeUrl(source?.url);
+        const name = source?.title || source?.url || "Article";
+        return el("li", {}, url ? el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: name }) : name);
+      }),
+    );
+  }
+
+  function flagItem(flag) {
+    const answer = flag.answer || {};
+    const when = parseTime(flag.created_at);
+    const headingId = `flag-${flag.id}-q`;
+    const resolve = el("button", { type: "button", class: "button button-small", "aria-describedby": headingId }, "Resolve");
+    const makeDraft = el("button", { type: "button", class: "button button-small button-primary", "aria-describedby": headingId }, "Make draft");
+    resolve.addEventListener("click", () => resolveFlag(flag.id, false, [resolve, makeDraft]));
+    makeDraft.addEventListener("click", () => resolveFlag(flag.id, true, [resolve, makeDraft]));
+    const confidence = typeof answer.confidence === "number" ? ` · confidence ${answer.confidence.toFixed(2)}` : "";
+    return el(
+      "li",
+      { class: "flag", data: { flagId: String(flag.id) } },
+      el("h3", { class: "flag-question", id: headingId }, el("span", { class: "visually-hidden", text: "Question: " }), flag.question || "(no question)"),
+      el(
+        "p",
+        { class: "meta" },
+        flag.page && el("span", { class: "mono", text: flag.page }),
+        flag.page && " · ",
+        `flagged by ${flag.agent || "an agent"}`,
+        when && ` · ${ago(when)}`,
+        confidence,
+        flag.handoff_id && " · ",
+        flag.handoff_id && el("a", { href: `#handoff=${encodeURIComponent(flag.handoff_id)}`, text: "Open conversation" }),
+      ),
+      el("div", { class: "flag-block flag-answer" }, el("h4", { text: "The assistant answered" }), el("p", { class: "message-text", text: answer.text || "" }), sourcesList(answer.sources)),
+      el("div", { class: "flag-block flag-correction" }, el("h4", { text: "Correction" }), el("p", { class: "message-text", text: flag.correction || "" })),
+      el("div", { class: "form-buttons" }, makeDraft, resolve),
+    );
+  }
+
+  async function resolveFlag(id, asDraft, buttons) {
+    buttons.forEach((b) => (b.disabled = true));
+    try {
+      const { draft } = await api("POST", `/inbox/api/flags/${id}/resolve`, { make_draft: asDraft });
+      state.learning.flags = state.learning.flags.filter((f) => f.id !== id);
+      renderFlags();
+      if (draft) {
+        announce("Flag resolved; its correction is now a draft.");
+        openLearning("drafts");
+        await loadLearningView("drafts", false);
+        editDraft(draft.id);
+      } else {
+        announce("Flag resolved.");
+        ui.flagsTitle.focus();
+      }
+    } catch (error) {
+      buttons.forEach((b) => (b.disabled = false));
+      showError(error.message);
+    }
+  }
+
+  // ---- "Flag answer" on the assistant's messages in a conversation's transcript.
+  // The packet's transcript carries no answer ids, so the session's answers are fetched and
+  // matched to the assistant's messages by their text, in order.
+
+  const answerKey = (text) => String(text ?? "").replace(/\s+/g, " ").trim().slice(0, 160);
+
+  async function decorateAnswers(handoffId) {
+    let answers;
+    try {
+      ({ answers = [] } = await api("GET", `/inbox/api/handoffs/${encodeURIComponent(handoffId)}/answers`));
+    } catch {
+      return; // flagging is an extra; the conversation itself is already shown
+    }
+    if (state.selected !== handoffId) return;
+    state.learning.answers.set(handoffId, answers);
+    const unused = answers.filter((a) => a.text);
+    for (const item of ui.packet.querySelectorAll('.packet-transcript > li[data-role="assistant"]')) {
+      const text = answerKey(item.querySelector(".message-text")?.textContent);
+      if (!text) continue;
+      const index = unused.findIndex((a) => answerKey(a.text) === text || answerKey(a.text).startsWith(text) || text.startsWith(answerKey(a.text)));
+      if (index < 0) continue;
+      const [answer] = unused.splice(index, 1);
+      addFlagAction(item, answer);
+    }
+    // Answers outside the packet's transcript (after a hand-back, or beyond its last turns).
+    const rest = unused.filter((a) => !ui.packet.querySelector(`[data-answer-id="${CSS.escape(a.id)}"]`));
+    if (rest.length) {
+      const items = rest.map((answer) => {
+        const item = messageItem({ role: "assistant", author: "Assistant", text: answer.text, at: answer.at }, "transcript-item");
+        if (answer.question) item.prepend(el("p", { class: "message-meta", text: `Asked: ${answer.question}` }));
+        addFlagAction(item, answer);
+        return item;
+      });
+      ui.packet.append(section("Assistant answers in this session", el("ol", { class: "packet-list packet-transcript" }, items)));
+    }
+  }
+
+  function addFlagAction(item, answer) {
+    item.dataset.answerId = answer.id;
+    item.querySelector(".flag-answer-bar")?.remove();
+    const bar = el("div", { class: "flag-answer-bar" });
+    if (answer.flags > 0) {
+      bar.append(el("span", { class: "badge flag-badge", text: "Flagged" }));
+    } else {
+      const button = el("button", { type: "button", class: "button button-small button-quiet flag-answer-button", "aria-expanded": "false" }, "Flag answer");
+      button.addEventListener("click", () => toggleFlagForm(item, answer, button));
+      bar.append(button);
+    }
+    item.append(bar);
+  }
+
+  function toggleFlagForm(item, answer, button) {
+    const open = item.querySelector(".flag-form");
+    if (open) {
+      open.remove();
+      button.setAttribute("aria-expanded", "false");
+      return;
+    }
+    const fieldId = `flag-correction-${answer.id}`;
+    const errorId = `${fieldId}-error`;
+    const textarea = el("textarea", { id: fieldId, name: "correction", rows: "3", required: true, maxlength: "10000", "aria-describedby": errorId });
+    const error = el("p", { class: "form-error", id: errorId, role: "alert" });
+    const cancel = el("button", { type: "button", class: "button button-small button-quiet" }, "Cancel");
+    const form = el(
+      "form",
+      { class: "flag-form" },
+      el("label", { for: fieldId, text: "What is the right answer?" }),
+      textarea,
+      error,
+      el("div", { class: "form-buttons" }, el("button", { type: "submit", class: "button button-small button-primary" }, "Flag as wrong"), cancel),
+    );
+    cancel.addEventListener("click", () => {
+      form.remove();
+      button.setAttribute("aria-expanded", "false");
+      button.focus();
+    });
+    form.addEventListener("keydown", (e) => e.key === "Escape" && cancel.click());
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const correction = textarea.value.trim();
+      if (!correction) {
+        error.textContent = "Say what the right answer is.";
+        textarea.focus();
+        return;
+      }
+      form.querySelectorAll("button").forEach((b) => (b.disabled = true));
+      try {
+        await api("POST", `/inbox/api/answers/${encodeURIComponent(answer.id)}/flag`, { correction });
+        form.remove();
+        addFlagAction(item, { ...answer, flags: 1 });
+        announce("Answer flagged for review.");
+        refreshLearning();
+      } catch (err) {
+        error.textContent = err.message;
+        form.querySelectorAll("button").forEach((b) => (b.disabled = false));
+      }
+    });
+    item.append(form);
+    button.setAttribute("aria-expanded", "true");
+    textarea.focus();
+  }
+
   // ------------------------------------------------------------------ start
 
   function tick() {
@@ -786,7 +1222,23 @@
       timeline: byId("timeline"), thread: byId("thread"), replyForm: byId("reply-form"),
       reply: byId("reply"), replyHint: byId("reply-hint"), send: byId("send"),
       announcer: byId("announcer"), toast: byId("toast"),
+      openDrafts: byId("open-drafts"), openFlags: byId("open-flags"), draftsCount: byId("drafts-count"),
+      flagsCount: byId("flags-count"), draftsView: byId("drafts-view"), flagsView: byId("flags-view"),
+      draftsTitle: byId("drafts-title"), flagsTitle: byId("flags-title"), drafts: byId("drafts"),
+      flags: byId("flags"), draftForm: byId("draft-form"), draftSource: byId("draft-source"),
+      draftError: byId("draft-error"), draftPublished: byId("draft-published"),
+      draftPublish: byId("draft-publish"), draftSave: byId("draft-save"), draftReject: byId("draft-reject"),
     };
+    ui.draftsTitle.tabIndex = -1;
+    ui.flagsTitle.tabIndex = -1;
+    ui.openDrafts.addEventListener("click", () => openLearning("drafts"));
+    ui.openFlags.addEventListener("click", () => openLearning("flags"));
+    ui.draftForm.addEventListener("submit", (e) => {
+      e.preventDefault();
+      draftAction("publish");
+    });
+    ui.draftSave.addEventListener("click", () => draftAction("save"));
+    ui.draftReject.addEventListener("click", rejectDraft);
     ui.claim.addEventListener("click", claim);
     ui.handBack.addEventListener("click", handBack);
     ui.closeToggle.addEventListener("click", toggleCloseForm);
