@@ -67,7 +67,10 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     lines = []
     for n, row in enumerate(cells):
         lines.append(
-            "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
+            "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
         )
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
@@ -105,6 +108,45 @@ def raise_nofile(want: int) -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
+def set_torch_threads(n: int) -> None:
+    """Embed with as many torch threads as the server does (app.py sets one per encode), so a
+    baseline measured here costs what the same work costs in the server."""
+    import torch
+
+    torch.set_num_threads(n)
+
+
+@contextlib.contextmanager
+def removing(path: Path) -> Iterator[Path]:
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def cache_dir(name: str) -> Path:
+    """A scratch folder kept between runs, named after the code that decides its contents
+    (the synthetic corpus here, parsing, chunking, embedding and storage in the server), so a
+    change to any of them starts a new one instead of reusing stale chunks."""
+    import hashlib
+    import tempfile
+
+    retrieval = ROOT / "server/pageguide/retrieval"
+    sources = [
+        Path(__file__),
+        *(retrieval / f for f in ("markdown.py", "ingest.py", "embed.py", "store.py")),
+    ]
+    digest = hashlib.sha256()
+    for path in sources:
+        digest.update(path.read_bytes())
+    parent = Path(tempfile.gettempdir()) / "pageguide-bench"
+    folder = parent / f"{name}-{digest.hexdigest()[:12]}"
+    if not folder.exists() and parent.exists():
+        for old in parent.glob(f"{name}-*"):  # stale: built by code that has changed since
+            shutil.rmtree(old, ignore_errors=True)
+    return folder
+
+
 # -- processes and sockets
 
 
@@ -140,11 +182,18 @@ def wait_healthy(url: str, proc: subprocess.Popen[bytes] | None, timeout: float)
         time.sleep(0.1)
 
 
-def _nofile_in_child(limit: int) -> Any:
-    def set_limit() -> None:
-        raise_nofile(limit)
+def _in_child(limit: int) -> Any:
+    """Runs in the forked server before exec: raise its open-files limit, and have the kernel
+    kill it if this process dies without cleaning up (SIGKILL, a crash)."""
 
-    return set_limit
+    def setup() -> None:
+        raise_nofile(limit)
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+    return setup
 
 
 @contextlib.contextmanager
@@ -158,7 +207,7 @@ def server_process(
             stdout=out,
             stderr=subprocess.STDOUT,
             env={**os.environ, **(env or {})},
-            preexec_fn=_nofile_in_child(nofile),
+            preexec_fn=_in_child(nofile),
             start_new_session=True,
         )
     try:
@@ -182,8 +231,23 @@ def stop_process(proc: subprocess.Popen[bytes], grace: float = 10.0) -> None:
 
 # -- realistic questions that never repeat
 
-_PREFIXES = ["", "ok ", "so ", "hi, ", "hi ", "ok so ", "um ", "hm, ", "so, ", "ah ", "oh ",
-             "ok, so ", "hi! ", "uh ", "er, "]  # fmt: skip
+_PREFIXES = [
+    "",
+    "ok ",
+    "so ",
+    "hi, ",
+    "hi ",
+    "ok so ",
+    "um ",
+    "hm, ",
+    "so, ",
+    "ah ",
+    "oh ",
+    "ok, so ",
+    "hi! ",
+    "uh ",
+    "er, ",
+]
 _SUFFIXES = ["", "?", "??", " ?", "!", "...", " :)", "?!", " ok?", " :("]
 _CASES = [str.lower, lambda s: s[:1].upper() + s[1:], str.upper, str.title]
 
@@ -220,54 +284,83 @@ class QuestionStream:
 
 # -- a synthetic help centre, deterministic and realistic
 
-# Product areas of a generic SaaS suite: (area, objects). Each article is about one object.
+# Product areas of a generic SaaS suite, each with the objects its articles are about.
 _AREAS: list[tuple[str, list[str]]] = [
-    ("Projects", ["project", "milestone", "task board", "backlog item", "sprint", "project template"]),
-    ("Invoicing", ["invoice", "credit note", "tax rate", "payment reminder", "quote", "billing profile"]),
-    ("Inventory", ["warehouse", "stock level", "SKU", "purchase order", "supplier", "stock transfer"]),
-    ("Reports", ["report", "funnel", "cohort", "segment", "custom metric", "scheduled export"]),
-    ("Automation", ["workflow", "trigger", "webhook", "scheduled job", "action step", "approval rule"]),
-    ("Helpdesk", ["ticket", "macro", "SLA policy", "queue", "canned response", "satisfaction survey"]),
-    ("Scheduling", ["booking page", "availability window", "meeting type", "calendar sync", "reminder", "round robin"]),
-    ("Files", ["folder", "shared link", "file version", "upload", "retention rule", "file request"]),
-    ("Administration", ["user", "user group", "SSO connection", "audit log", "API token", "custom role"]),
-    ("Notifications", ["email digest", "push notification", "alert rule", "notification channel", "quiet hours"]),
-    ("Forms", ["form", "form field", "submission", "validation rule", "embed code", "conditional logic"]),
-    ("CRM", ["contact", "deal", "pipeline", "pipeline stage", "company record", "lead score"]),
-    ("Payroll", ["pay run", "payslip", "deduction", "bonus", "pay schedule", "tax form"]),
-    ("Expenses", ["expense report", "receipt", "mileage claim", "spending limit", "corporate card", "reimbursement"]),
-    ("Marketing", ["campaign", "email template", "landing page", "audience", "A/B test", "unsubscribe link"]),
-    ("Knowledge base", ["help article", "category", "article draft", "translation", "search synonym"]),
-    ("Time tracking", ["timesheet", "time entry", "billable rate", "timer", "overtime rule", "approval"]),
-    ("Recruiting", ["job posting", "candidate", "interview stage", "scorecard", "offer letter", "career page"]),
-    ("Storefront", ["product listing", "discount code", "shipping zone", "checkout page", "gift card", "order"]),
-    ("Devices", ["device", "kiosk", "barcode scanner", "receipt printer", "device profile", "firmware update"]),
-]  # fmt: skip
-_INTEGRATIONS = ["Slack", "Microsoft Teams", "Google Drive", "Dropbox", "Salesforce", "HubSpot",
-                 "Zapier", "Jira", "GitHub", "QuickBooks", "Xero", "Stripe", "Shopify", "Zendesk",
-                 "Okta", "Azure AD", "Google Calendar", "Outlook", "Mailchimp", "Twilio"]  # fmt: skip
-_PLANS = ["Starter", "Team", "Business", "Enterprise"]
-_ROLES = ["Owner", "Admin", "Manager", "Editor", "Member", "Viewer", "Billing admin", "Guest"]
-_VERBS = [("create", "Create"), ("edit", "Edit"), ("delete", "Delete"), ("archive", "Archive"),
-          ("duplicate", "Duplicate"), ("share", "Share"), ("export", "Export"), ("import", "Import"),
-          ("restore", "Restore"), ("assign", "Assign"), ("approve", "Approve"), ("schedule", "Schedule"),
-          ("rename", "Rename"), ("merge", "Merge"), ("lock", "Lock"), ("filter", "Filter")]  # fmt: skip
-_MENUS = ["Settings", "Workspace", "Admin console", "Account", "Organization", "Preferences"]
-_BUTTONS = ["Save", "Save changes", "Apply", "Confirm", "Continue", "Done", "Publish", "Update"]
-_FIELD_WORDS = ["name", "description", "owner", "due date", "start date", "currency", "time zone",
-                "language", "status", "priority", "label", "reference number", "cost centre",
-                "notes", "region", "visibility", "category", "email address", "threshold",
-                "frequency", "template", "default value", "color", "icon", "external ID"]  # fmt: skip
-_FORMATS = ["CSV", "XLSX", "PDF", "JSON", "XML", "ZIP"]
-_ERRORS = ["You don't have permission to do this", "This name is already taken",
-           "Something went wrong. Try again", "The file is too large", "Invalid date range",
-           "Limit reached for your plan", "Connection timed out", "This item is locked",
-           "Required field is missing", "The link has expired", "Unsupported file type",
-           "Sync failed: authentication error"]  # fmt: skip
-_ADJ = ["new", "existing", "archived", "shared", "private", "recurring", "draft", "active",
-        "pending", "overdue", "default", "custom", "imported", "linked", "hidden", "pinned"]  # fmt: skip
-_TIMES = ["a few seconds", "about a minute", "up to 5 minutes", "up to 15 minutes", "an hour",
-          "up to 24 hours", "the next business day"]  # fmt: skip
+    (area, objects.split(", "))
+    for area, objects in (
+        ("Projects", "project, milestone, task board, backlog item, sprint, project template"),
+        ("Invoicing", "invoice, credit note, tax rate, payment reminder, quote, billing profile"),
+        ("Inventory", "warehouse, stock level, SKU, purchase order, supplier, stock transfer"),
+        ("Reports", "report, funnel, cohort, segment, custom metric, scheduled export"),
+        ("Automation", "workflow, trigger, webhook, scheduled job, action step, approval rule"),
+        ("Helpdesk", "ticket, macro, SLA policy, queue, canned response, satisfaction survey"),
+        ("Scheduling", "booking page, availability window, meeting type, calendar sync, reminder"),
+        ("Files", "folder, shared link, file version, upload, retention rule, file request"),
+        ("Administration", "user, user group, SSO connection, audit log, API token, custom role"),
+        ("Notifications", "email digest, push notification, alert rule, notification channel"),
+        ("Forms", "form, form field, submission, validation rule, embed code, conditional logic"),
+        ("CRM", "contact, deal, pipeline, pipeline stage, company record, lead score"),
+        ("Payroll", "pay run, payslip, deduction, bonus, pay schedule, tax form"),
+        ("Expenses", "expense report, receipt, mileage claim, spending limit, corporate card"),
+        ("Marketing", "campaign, email template, landing page, audience, A/B test"),
+        ("Knowledge base", "help article, category, article draft, translation, search synonym"),
+        ("Time tracking", "timesheet, time entry, billable rate, timer, overtime rule, approval"),
+        ("Recruiting", "job posting, candidate, interview stage, scorecard, offer letter"),
+        ("Storefront", "product listing, discount code, shipping zone, checkout page, gift card"),
+        ("Devices", "device, kiosk, barcode scanner, receipt printer, device profile"),
+    )
+]
+
+
+def _words(text: str) -> list[str]:
+    return [w.strip() for w in text.split("|")]
+
+
+_INTEGRATIONS = _words(
+    "Slack|Microsoft Teams|Google Drive|Dropbox|Salesforce|HubSpot|Zapier|Jira|GitHub|QuickBooks|"
+    "Xero|Stripe|Shopify|Zendesk|Okta|Azure AD|Google Calendar|Outlook|Mailchimp|Twilio"
+)
+_PLANS = _words("Starter|Team|Business|Enterprise")
+_ROLES = _words("Owner|Admin|Manager|Editor|Member|Viewer|Billing admin|Guest")
+_VERBS = [
+    (v, v.capitalize())
+    for v in _words(
+        "create|edit|delete|archive|duplicate|share|export|import|restore|assign|approve|"
+        "schedule|rename|merge|lock|filter"
+    )
+]
+_MENUS = _words("Settings|Workspace|Admin console|Account|Organization|Preferences")
+_BUTTONS = _words("Save|Save changes|Apply|Confirm|Continue|Done|Publish|Update")
+_FIELD_WORDS = _words(
+    "name|description|owner|due date|start date|currency|time zone|language|status|priority|"
+    "label|reference number|cost centre|notes|region|visibility|category|email address|"
+    "threshold|frequency|template|default value|color|icon|external ID"
+)
+_FORMATS = _words("CSV|XLSX|PDF|JSON|XML|ZIP")
+_ERRORS = _words(
+    "You don't have permission to do this|This name is already taken|"
+    "Something went wrong. Try again|The file is too large|Invalid date range|"
+    "Limit reached for your plan|Connection timed out|This item is locked|"
+    "Required field is missing|The link has expired|Unsupported file type|"
+    "Sync failed: authentication error"
+)
+_ADJ = _words(
+    "new|existing|archived|shared|private|recurring|draft|active|pending|overdue|default|"
+    "custom|imported|linked|hidden|pinned"
+)
+_TIMES = _words(
+    "a few seconds|about a minute|up to 5 minutes|up to 15 minutes|an hour|up to 24 hours|"
+    "the next business day"
+)
+_TOGGLES = _words("Notify watchers|Apply to all|Keep history|Require approval|Sync automatically")
+_BECAUSE = _words("everyone involved to be told|the change to apply everywhere|an audit trail")
+_STATES = _words("Draft|Pending|Active|Scheduled")
+_OUTCOMES = _words(
+    "visible to its owner only|listed for everyone|excluded from reports|"
+    "counted towards your plan limit|read-only|shown with a badge"
+)
+_FIELD_NOTES = _words("required|optional|defaults to the workspace setting|visible to guests")
+_ERROR_HEADINGS = _words("Common errors|Troubleshooting|If something goes wrong")
 
 
 def _plural(noun: str) -> str:
@@ -384,29 +477,52 @@ class HelpCentre:
         r = self.rng
         style = r.choices(
             ["steps", "prose", "bullets", "errors", "fields", "sub"],
-            [4 if kind == "howto" else 2, 3, 2, 3 if kind == "trouble" else 1,
-             3 if kind == "reference" else 1, 1],
-        )[0]  # fmt: skip
+            [
+                4 if kind == "howto" else 2,
+                3,
+                2,
+                3 if kind == "trouble" else 1,
+                3 if kind == "reference" else 1,
+                1,
+            ],
+        )[0]
         if style == "steps":
             target = r.choice([c["obj"], f"{r.choice(_ADJ)} {c['obj']}", _plural(c["obj"])])
             heading = r.choice(
-                [f"{c['verb_title']} {target}", f"{r.choice(_VERBS)[1]} {target}",
-                 f"Set up {target}", f"{c['verb_title']} {target} from the mobile app"]
-            )  # fmt: skip
+                [
+                    f"{c['verb_title']} {target}",
+                    f"{r.choice(_VERBS)[1]} {target}",
+                    f"Set up {target}",
+                    f"{c['verb_title']} {target} from the mobile app",
+                ]
+            )
             return f"## {heading}\n\n" + self._steps(c)
         if style == "prose":
             heading = r.choice(
-                [f"Who can {c['verb']} {_plural(c['obj'])}", "Before you start", "Limits",
-                 f"What happens to {r.choice(_ADJ)} {_plural(c['obj'])}", "Billing impact",
-                 f"{c['obj'].capitalize()} and {r.choice(_INTEGRATIONS)}", "Good to know"]
-            )  # fmt: skip
+                [
+                    f"Who can {c['verb']} {_plural(c['obj'])}",
+                    "Before you start",
+                    "Limits",
+                    f"What happens to {r.choice(_ADJ)} {_plural(c['obj'])}",
+                    "Billing impact",
+                    f"{c['obj'].capitalize()} and {r.choice(_INTEGRATIONS)}",
+                    "Good to know",
+                ]
+            )
             return f"## {heading}\n\n" + self._prose(c, r.randint(4, 9))
         if style == "bullets":
-            heading = r.choice(["Options", f"{c['obj'].capitalize()} statuses", "Permissions",
-                                "Keyboard shortcuts", "Supported formats"])  # fmt: skip
+            heading = r.choice(
+                [
+                    "Options",
+                    f"{c['obj'].capitalize()} statuses",
+                    "Permissions",
+                    "Keyboard shortcuts",
+                    "Supported formats",
+                ]
+            )
             return f"## {heading}\n\n" + self._bullets(c)
         if style == "errors":
-            return f"## {r.choice(['Common errors', 'Troubleshooting', 'If something goes wrong'])}\n\n" + self._errors(c)  # noqa: E501
+            return f"## {r.choice(_ERROR_HEADINGS)}\n\n" + self._errors(c)
         if style == "fields":
             return f"## {c['obj'].capitalize()} fields\n\n" + self._fields(c)
         parts = [f"## {r.choice(['Advanced', 'For admins', 'Integrations', 'Automation'])}"]
@@ -423,19 +539,19 @@ class HelpCentre:
             f"Click **{c['verb_title']} {c['obj']}** at the top right.",
             f"Select the {c['obj']} you want in the list. Use the search box to filter by "
             f"{r.choice(_FIELD_WORDS)}.",
-            f"In **{r.choice(_FIELD_WORDS).capitalize()}**, enter {r.choice(['a short', 'a unique', 'the full'])} "
-            f"{r.choice(_FIELD_WORDS)}.",
+            f"In **{r.choice(_FIELD_WORDS).capitalize()}**, enter "
+            f"{r.choice(['a short', 'a unique', 'the full'])} {r.choice(_FIELD_WORDS)}.",
             f"Choose a **{r.choice(_FIELD_WORDS).capitalize()}** from the drop-down list.",
-            f"Turn on **{r.choice(['Notify watchers', 'Apply to all', 'Keep history', 'Require approval', 'Sync automatically'])}** "  # noqa: E501
-            f"if you want {r.choice(['everyone involved to be told', 'the change to apply everywhere', 'an audit trail'])}.",  # noqa: E501
-            f"Under **{r.choice(['Sharing', 'Access', 'Advanced', 'Details'])}**, pick who can see it: "
-            f"{', '.join(r.sample(_ROLES, 3))}.",
+            f"Turn on **{r.choice(_TOGGLES)}** if you want {r.choice(_BECAUSE)}.",
+            f"Under **{r.choice(['Sharing', 'Access', 'Advanced', 'Details'])}**, pick who can "
+            f"see it: {', '.join(r.sample(_ROLES, 3))}.",
             f"To connect {r.choice(_INTEGRATIONS)}, click **Connect** and sign in when asked.",
-            f"Pick a file in {r.choice(_FORMATS)} format (up to {r.choice([5, 10, 25, 50, 100])} MB).",
-            f"Set the **{r.choice(['Start date', 'Due date', 'Frequency', 'Time zone'])}**; the default is "
-            f"{r.choice(['today', 'your workspace time zone', 'weekly', 'none'])}.",
-            f"Review the summary. The {c['obj']} shows as **{r.choice(['Draft', 'Pending', 'Active', 'Scheduled'])}** until "  # noqa: E501
-            f"you confirm.",
+            f"Pick a file in {r.choice(_FORMATS)} format "
+            f"(up to {r.choice([5, 10, 25, 50, 100])} MB).",
+            f"Set the **{r.choice(['Start date', 'Due date', 'Frequency', 'Time zone'])}**; the "
+            f"default is {r.choice(['today', 'your workspace time zone', 'weekly', 'none'])}.",
+            f"Review the summary. The {c['obj']} shows as **{r.choice(_STATES)}** until you "
+            f"confirm.",
         ]
         steps += r.sample(pool, r.randint(2, 6))
         steps.append(f"Click **{r.choice(_BUTTONS)}**.")
@@ -450,13 +566,14 @@ class HelpCentre:
         pool = [
             f"When you {c['verb']} a {obj}, everyone who follows it gets a notification in "
             f"{r.choice(['the app', 'their email digest', r.choice(_INTEGRATIONS)])}.",
-            f"A {r.choice(_ADJ)} {obj} keeps its history, so you can see who changed what and when.",
-            f"On the {r.choice(_PLANS)} plan you can have up to {r.choice([3, 10, 25, 50, 100, 500])} "
-            f"{objs}; {r.choice(_PLANS)} has no limit.",
-            f"Deleted {objs} stay in **Trash** for {r.choice([7, 14, 30, 90])} days before they are "
-            f"removed for good. The **{r.choice(_ROLES)}** role can restore them.",
-            f"Exports include every {r.choice(_FIELD_WORDS)} and are sent as {r.choice(_FORMATS)} to "
-            f"the email address on your profile.",
+            f"A {r.choice(_ADJ)} {obj} keeps its history, so you can see who changed what and "
+            f"when.",
+            f"On the {r.choice(_PLANS)} plan you can have up to "
+            f"{r.choice([3, 10, 25, 50, 100, 500])} {objs}; {r.choice(_PLANS)} has no limit.",
+            f"Deleted {objs} stay in **Trash** for {r.choice([7, 14, 30, 90])} days before they "
+            f"are removed for good. The **{r.choice(_ROLES)}** role can restore them.",
+            f"Exports include every {r.choice(_FIELD_WORDS)} and are sent as "
+            f"{r.choice(_FORMATS)} to the email address on your profile.",
             f"If you use {r.choice(_INTEGRATIONS)}, {objs} sync every {r.choice([5, 15, 30, 60])} "
             f"minutes; changes made in both places at once keep the most recent one.",
             f"The {r.choice(_FIELD_WORDS)} of a {obj} can't be changed after it is "
@@ -481,8 +598,7 @@ class HelpCentre:
         items = []
         for adj in r.sample(_ADJ, r.randint(3, 6)):
             items.append(
-                f"- **{adj.capitalize()}**: the {c['obj']} is {adj} and "
-                f"{r.choice(['visible to its owner only', 'listed for everyone', 'excluded from reports', 'counted towards your plan limit', 'read-only', 'shown with a badge'])}."  # noqa: E501
+                f"- **{adj.capitalize()}**: the {c['obj']} is {adj} and {r.choice(_OUTCOMES)}."
             )
         out = "\n".join(items)
         return out + "\n\n" + self._prose(c, r.randint(1, 3)) if r.random() < 0.5 else out
@@ -492,13 +608,17 @@ class HelpCentre:
         items = []
         for err in r.sample(_ERRORS, r.randint(2, 4)):
             fix = r.choice(
-                [f"ask someone with the **{r.choice(_ROLES)}** role to give you access to {_plural(c['obj'])}",
-                 f"rename the {c['obj']} and try again",
-                 f"check the {r.choice(_FIELD_WORDS)} and make sure it is filled in",
-                 f"reconnect {r.choice(_INTEGRATIONS)} under **Settings → Integrations**",
-                 f"upgrade to the {r.choice(_PLANS)} plan or archive {_plural(c['obj'])} you no longer need",
-                 f"split the file into parts smaller than {r.choice([5, 10, 25])} MB"]
-            )  # fmt: skip
+                [
+                    f"ask someone with the **{r.choice(_ROLES)}** role to give you access to "
+                    f"{_plural(c['obj'])}",
+                    f"rename the {c['obj']} and try again",
+                    f"check the {r.choice(_FIELD_WORDS)} and make sure it is filled in",
+                    f"reconnect {r.choice(_INTEGRATIONS)} under **Settings → Integrations**",
+                    f"upgrade to the {r.choice(_PLANS)} plan or archive {_plural(c['obj'])} you "
+                    f"no longer need",
+                    f"split the file into parts smaller than {r.choice([5, 10, 25])} MB",
+                ]
+            )
             items.append(f'- "{err}": {fix}.')
         lead = f"If you can't {c['verb']} a {c['obj']}, look at the message shown:"
         tail = self._prose(c, r.randint(1, 3)) if r.random() < 0.6 else ""
@@ -510,7 +630,7 @@ class HelpCentre:
         for field in r.sample(_FIELD_WORDS, r.randint(3, 7)):
             rows.append(
                 f"| {field.capitalize()} | Sets the {field} of the {c['obj']}; "
-                f"{r.choice(['required', 'optional', 'defaults to the workspace setting', 'visible to guests'])}. |"  # noqa: E501
+                f"{r.choice(_FIELD_NOTES)}. |"
             )
         return "\n".join(rows)
 

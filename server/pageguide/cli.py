@@ -120,6 +120,7 @@ def _demo_bootstrap(settings: Settings) -> None:
     import secrets
 
     from .db import Database
+    from .demo.seed import seed as seed_history
     from .inbox.auth import Agents
 
     async def run() -> str | None:
@@ -127,10 +128,14 @@ def _demo_bootstrap(settings: Settings) -> None:
         try:
             await db.migrate()
             agents = Agents(db)
-            if await agents.list():
-                return None
-            password = secrets.token_urlsafe(12)
-            await agents.add("demo@lumen.example", "Demo Agent", password)
+            password = None
+            if not await agents.list():
+                password = secrets.token_urlsafe(12)
+                await agents.add("demo@lumen.example", "Demo Agent", password)
+            # A few weeks of made-up history, so the reports have something to show.
+            seeded = await seed_history(db)  # skips a database that already has sessions
+            if not seeded.skipped:
+                click.echo(f"  {seeded.summary()}")
             return password
         finally:
             await db.close()
@@ -234,6 +239,141 @@ def _run(settings: Settings, demo: bool) -> None:
         access_log=False,
         lifespan="on",
     )
+
+
+# ---------------------------------------------------------------- reports and demo data
+
+
+@main.command()
+@click.option(
+    "--since",
+    default="7d",
+    show_default=True,
+    help="Start: a duration back from now (30m, 24h, 7d, 4w) or an ISO date.",
+)
+@click.option("--until", default=None, help="End (default now): a duration or an ISO date.")
+@click.option("--site", default=None, help="Only this site key.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@settings_options(("data", "database_url"))
+def report(since: str, until: str | None, site: str | None, fmt: str, **options: Any) -> None:
+    """Print the pages ranked by friction (docs/metrics.md defines the columns)."""
+    import asyncio
+
+    from .db import Database
+    from .reports.export import pages_csv, pages_table, to_json
+    from .reports.period import PeriodError, parse_period
+    from .reports.queries import page_report
+
+    try:
+        period = parse_period(since, until)
+    except PeriodError as exc:
+        raise click.BadParameter(str(exc), param_hint="--since/--until") from None
+    settings = build_settings(**options)
+
+    async def run() -> Any:
+        db = Database(settings.database_url_or_default())
+        try:
+            await db.migrate()
+            return await page_report(db, period, site)
+        finally:
+            await db.close()
+
+    result = asyncio.run(run())
+    if fmt == "json":
+        click.echo(to_json(result, indent=2))
+    elif fmt == "csv":
+        click.echo(pages_csv(result), nl=False)
+    else:
+        click.echo(pages_table(result))
+
+
+@main.command()
+@click.option(
+    "--sessions",
+    type=click.IntRange(1, 1_000_000),
+    default=3000,
+    show_default=True,
+    help="How many sessions to generate.",
+)
+@click.option(
+    "--days",
+    type=click.IntRange(1, 730),
+    default=28,
+    show_default=True,
+    help="Spread over the last DAYS days.",
+)
+@click.option(
+    "--seed",
+    "rng_seed",
+    type=int,
+    default=7,
+    show_default=True,
+    help="Random seed: the same seed writes the same history.",
+)
+@click.option("--force", is_flag=True, help="Seed even if the database already has sessions.")
+@settings_options(("data", "database_url"))
+def seed(sessions: int, days: int, rng_seed: int, force: bool, **options: Any) -> None:
+    """Write a generated history for the demo app "Lumen" into the database, for the reports.
+
+    Skips a database that already has 100 or more sessions unless --force is given.
+    """
+    import asyncio
+
+    from .db import Database
+    from .demo.seed import seed as seed_history
+
+    settings = build_settings(**options)
+
+    async def run() -> Any:
+        db = Database(settings.database_url_or_default())
+        try:
+            await db.migrate()
+            return await seed_history(db, sessions, days, rng_seed, force=force)
+        finally:
+            await db.close()
+
+    click.echo(asyncio.run(run()).summary())
+
+
+@main.command()
+@click.option(
+    "--preview/--send",
+    default=True,
+    help="Print the digest (default), or queue it for the sites' channels (once a week).",
+)
+@click.option("--site", default=None, help="One site key (default: every site).")
+@click.option("--week", default=None, help="ISO week, e.g. 2026-W45 (default: last full week).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "text", "slack", "json"]),
+    default="markdown",
+    help="Preview format.",
+)
+@settings_options(("config", "data", "database_url", "public_url", "host", "port"))
+def digest(preview: bool, site: str | None, week: str | None, fmt: str, **options: Any) -> None:
+    """The weekly digest for support leads and PMs (docs/learning-loop.md)."""
+    import asyncio
+
+    from .insights import InsightError
+    from .insights.digest import digest_command
+    from .sites import ConfigError
+
+    settings = build_settings(**options)
+    try:
+        out = asyncio.run(
+            digest_command(settings, send=not preview, site=site, week=week, fmt=fmt)  # type: ignore[arg-type]
+        )
+    except (InsightError, ConfigError) as exc:
+        raise click.ClickException(getattr(exc, "message", str(exc))) from None
+    click.echo(out.rstrip("\n"))
 
 
 if __name__ == "__main__":

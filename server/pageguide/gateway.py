@@ -306,6 +306,7 @@ class Connection:
         if any(e.kind == "widget_open" for e in frame.events) and session.page is not None:
             page = session.page
             suggestions = await self.services.suggestions.for_page(page.path, page.route)
+            session.offered = tuple(suggestions)
             await self.send(p.Welcome(path=page.path, suggestions=suggestions))
         await self.services.proactive.on_events(self.context(), frame.events)
         if self.escalation is not None and self.escalation.active:
@@ -365,8 +366,11 @@ class Connection:
             if created and await escalation.user_message(ask.text):
                 return
         await self.services.proactive.on_ask(self.context())
-        if not escalation.active and await escalation.assess_question(ask.text, self.path):
-            return
+        # A question we suggested ("How do I cancel my subscription?") is not a churn signal.
+        suggested = ask.text in session.offered
+        if not escalation.active and not suggested:
+            if await escalation.assess_question(ask.text, self.path):
+                return
         previous = self._answering
         self._answering = asyncio.create_task(self._answer(ask, question_id, previous))
 

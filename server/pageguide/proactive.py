@@ -12,6 +12,7 @@ import asyncio
 import logging
 import secrets
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
@@ -24,6 +25,7 @@ from .struggle import Signal, StruggleSettings, StruggleWindow
 from .struggle.policy import NudgePolicy, NudgeSettings, NudgeState, Verdict
 
 log = logging.getLogger("pageguide.proactive")
+MAX_SESSIONS = 50_000  # struggle states kept; the oldest idle session goes first
 TICK_SECONDS = 1.0  # hesitation is idle time, so someone has to look at the clock
 SUCCESS_WINDOW_MS = 120_000  # a fix within two minutes of a nudge counts as its success
 WIDGET_KINDS = {"widget_open", "widget_close", "widget_input", "nudge_opened", "nudge_dismissed"}
@@ -75,18 +77,25 @@ class ProactiveHelp:
         self.struggle = struggle or StruggleSettings()
         self.policy = NudgePolicy(nudges)
         self.watched: dict[str, tuple[SessionStruggle, Callable[[], Context]]] = {}
+        self.sessions: OrderedDict[str, SessionStruggle] = OrderedDict()
 
     # -- inputs from the gateway
 
-    def state(self, holder: object) -> SessionStruggle:
-        existing: SessionStruggle | None = getattr(holder, "struggle", None)
+    def state(self, ctx: Context) -> SessionStruggle:
+        """The session's state, kept across its sockets: a multi-page app opens a new socket on
+        every page load, and a loop, a cooldown or a dismissal spans pages."""
+        existing = self.sessions.get(ctx.session_id)
         if existing is None:
             existing = SessionStruggle(self.struggle)
-            holder.struggle = existing  # type: ignore[attr-defined]
+            self.sessions[ctx.session_id] = existing
+            if len(self.sessions) > MAX_SESSIONS:
+                self.sessions.popitem(last=False)  # the least recently active session
+        else:
+            self.sessions.move_to_end(ctx.session_id)
         return existing
 
     async def on_page(self, ctx: Context, page: p.PageContext) -> None:
-        state = self.state(ctx.holder)
+        state = self.state(ctx)
         state.window.set_page(page.path, page.form_errors, state.client_now())
         opened = state.open
         if opened is not None and (page.path != opened.path or not page.form_errors):
@@ -95,7 +104,7 @@ class ProactiveHelp:
 
     async def on_events(self, ctx: Context, events: Iterable[p.Event]) -> None:
         events = list(events)
-        state = self.state(ctx.holder)
+        state = self.state(ctx)
         newest = max(e.t for e in events)
         state.offset = now_ms() - newest  # latency included; good enough for idle timers
         for event in events:
@@ -105,7 +114,7 @@ class ProactiveHelp:
         self._watch(ctx, state)
 
     async def on_ask(self, ctx: Context) -> None:
-        state = self.state(ctx.holder)
+        state = self.state(ctx)
         t = state.client_now()
         state.window.add([p.Event(kind="ask", t=t)])
         if state.open is not None:

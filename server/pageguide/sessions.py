@@ -52,7 +52,7 @@ class RateLimiter:
 
 
 class LiveSession:
-    __slots__ = ("history", "id", "page", "page_view_id", "site_key")
+    __slots__ = ("history", "id", "offered", "page", "page_view_id", "site_key")
 
     def __init__(self, session_id: str, site_key: str) -> None:
         self.id = session_id
@@ -60,6 +60,7 @@ class LiveSession:
         self.page: PageContext | None = None
         self.page_view_id: int | None = None
         self.history: deque[Turn] | None = None  # created on the first answer
+        self.offered: tuple[str, ...] = ()  # questions the welcome suggested
 
     def remember(self, turn: Turn) -> None:
         if self.history is None:

@@ -14,8 +14,8 @@ from pathlib import Path
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from .channels.base import Channel
-from .identity import secret_env_var
 from .channels.registry import ChannelConfig, ChannelConfigError, build_channels
+from .identity import secret_env_var
 
 DEV_ORIGINS = ["http://localhost:*", "http://127.0.0.1:*", "http://localhost", "http://127.0.0.1"]
 

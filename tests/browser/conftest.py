@@ -21,7 +21,13 @@ FLAGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's sync API keeps an event loop running in the main
+    thread while a browser is open, which async tests cannot share."""
+    items.sort(key=lambda item: "tests/browser/" in str(item.path))
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 

@@ -10,7 +10,7 @@ import { mountLauncher } from "./launcher.js";
 import { watchNavigation } from "./navigation.js";
 import { watchNetwork } from "./network.js";
 import { guard, place } from "./privacy.js";
-import { load } from "./store.js";
+import { load, save } from "./store.js";
 
 const MAX_META_KEYS = 50;
 // Frames worth loading the panel for; any other frame waits until the user opens it.
@@ -56,9 +56,9 @@ export function boot(config, notify) {
     if (lastPage !== before && !conn.send({ type: "page", ...context })) lastPage = before;
   };
   let pageTimer = 0;
-  const pageSoon = () => {
+  const pageSoon = (ms = 100) => {
     clearTimeout(pageTimer);
-    pageTimer = setTimeout(guard(sendPage), 100);
+    pageTimer = setTimeout(guard(sendPage), ms);
   };
 
   let panel = null;
@@ -76,7 +76,9 @@ export function boot(config, notify) {
           return conn.ask(text);
         },
         deliver,
-        event: (kind, data) => emit({ kind, t: Date.now(), data }),
+        // The panel's own events go out at once: the welcome answers widget_open, and the
+        // nudge policy reads opening, closing and typing in the widget.
+        event: (kind, data) => (emit({ kind, t: Date.now(), data }), batch.flush()),
         sessionId: () => conn.session.id,
         notify,
       });
@@ -88,19 +90,34 @@ export function boot(config, notify) {
 
   const launcher = mountLauncher(config.nonce, { onToggle: () => withPanel((p) => p.toggle()), onIntent: loadPanel });
   let checkNavigation = () => false;
-  const tracker = capture({ host: launcher.host, emit, flush: () => batch.flush(), afterClick: () => checkNavigation() });
+  // A validation error shown or fixed changes the page's form errors: send the page again
+  // (only if it changed) so the server knows what the user is looking at while idle. Once
+  // things settle: one frame per pause, not one per attempt or keystroke.
+  const tracker = capture({
+    host: launcher.host,
+    emit: (event) => (emit(event), /^(invalid|submit|input)$/.test(event.kind) && pageSoon(3000)),
+    flush: () => batch.flush(),
+    afterClick: () => checkNavigation(),
+  });
   watchNetwork({
     onStart: tracker.noteRequest,
     onFail: (data) => emit({ kind: "http_error", t: Date.now(), data }),
   });
+  const navigated = (from, to) => {
+    save("at", to);
+    if (from && from !== to) emit({ kind: "navigate", t: Date.now(), data: { from, to } });
+  };
   checkNavigation = watchNavigation(
     guard((from, to) => {
-      emit({ kind: "navigate", t: Date.now(), data: { from: place(from, config), to: place(to, config) } });
+      navigated(place(from, config), place(to, config));
       batch.flush();
       sendPage();
     }),
     tracker.noteNavigation,
   );
+  // A full page load is a navigation too: from the page this tab showed last.
+  const arrived = () => navigated(load("at"), place(location.href, config));
+  arrived();
 
   let status = "connecting";
   conn.onStatus = (value) => {
@@ -132,7 +149,7 @@ export function boot(config, notify) {
     batch.flush();
     conn.stop();
   }));
-  addEventListener("pageshow", guard((e) => e.persisted && conn.restart()));
+  addEventListener("pageshow", guard((e) => e.persisted && (arrived(), conn.restart())));
 
   // The panel was open when the user left the previous page: open it again, without focus.
   if ((load("thread") || {}).open) withPanel((p) => p.open(false));

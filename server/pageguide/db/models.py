@@ -158,7 +158,10 @@ class Csat(Base):
 
 class SignalRow(Base):
     __tablename__ = "signals"
-    __table_args__ = (Index("ix_signals_path_at", "path", "at"),)
+    __table_args__ = (
+        Index("ix_signals_path_at", "path", "at"),
+        Index("ix_signals_page_view_id", "page_view_id"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     session_id: Mapped[str] = mapped_column(
         ForeignKey("sessions.id", ondelete="CASCADE"), index=True

@@ -7,10 +7,8 @@ one `reduceat`, far cheaper than a round trip per signal. A BM25 index over the 
 held as a sparse matrix so that a query can weight its terms (the page's words count less
 than the question's), gives the lexical half of hybrid retrieval.
 
-Two per-article numbers are derived here, from the stored vectors only (no model call):
-the article's *profile* (the normalised mean of its chunk vectors, what the article is about)
-and its *hubness* (how close it sits to every other article: overview pages that touch every
-topic match every vague question a little and would otherwise win them).
+Each article also gets a *profile*, derived from the stored vectors (no model call): the
+normalised mean of its chunk vectors, what the article is about as a whole.
 """
 
 from __future__ import annotations
@@ -50,7 +48,6 @@ _VOWEL = re.compile(r"[aeiouy]")
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 BM25_K1 = 1.2
 BM25_B = 0.75
-HUB_PROBE_BLOCK = 256
 
 
 def tokenize(text: str) -> list[str]:
@@ -148,7 +145,6 @@ class KnowledgeIndex:
         # The stored text is "Title — heading path\nbody": titles and headings count as words.
         self._build_lexical([terms(chunks[i].text) for i in order])
         self.profiles = self._profiles()
-        self.hubness = self._hubness()
 
     @classmethod
     def load(cls, store: VectorStore) -> KnowledgeIndex:
@@ -194,13 +190,20 @@ class KnowledgeIndex:
 
     def lexical(self, weights: Mapping[str, float]) -> np.ndarray:
         """BM25 per chunk row for normalised terms with per-term weights (unknown terms score 0)."""
-        cols = [(self.vocab[t], w) for t, w in weights.items() if t in self.vocab and w]
-        if not cols:
+        m = self._bm25
+        rows, values = [], []
+        for term, weight in weights.items():
+            col = self.vocab.get(term)
+            if col is not None and weight:
+                lo, hi = m.indptr[col], m.indptr[col + 1]
+                rows.append(m.indices[lo:hi])
+                values.append(m.data[lo:hi] * weight)
+        if not rows:
             return np.zeros(len(self.chunks), dtype=np.float32)
-        sub = self._bm25[:, [c for c, _ in cols]]
-        return np.asarray(
-            sub @ np.asarray([w for _, w in cols], dtype=np.float32), dtype=np.float32
-        ).ravel()
+        summed = np.bincount(
+            np.concatenate(rows), np.concatenate(values), minlength=len(self.chunks)
+        )
+        return summed.astype(np.float32)
 
     def lexical_scores(self, query: str) -> np.ndarray:
         """BM25 score per chunk row (0 where no query term occurs)."""
@@ -244,22 +247,3 @@ class KnowledgeIndex:
         sums = np.add.reduceat(self.vectors, self.article_starts, axis=0)
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         return (sums / np.maximum(norms, 1e-9)).astype(np.float32)
-
-    def _hubness(self) -> np.ndarray:
-        """Mean over the other articles of how well this article matches their profile, centred.
-
-        The cross-domain similarity local scaling idea (Conneau et al., 2018) at article level:
-        subtracting it keeps a feature overview from winning every vague question.
-        """
-        n = len(self.articles)
-        if n < 3:
-            return np.zeros(n, dtype=np.float32)
-        total = np.zeros(n, dtype=np.float64)
-        for start in range(0, n, HUB_PROBE_BLOCK):
-            probes = self.profiles[start : start + HUB_PROBE_BLOCK]
-            best = self.per_article_max(probes @ self.vectors.T)  # probe × article
-            idx = np.arange(len(probes))
-            best[idx, idx + start] = 0.0  # an article does not vote for itself
-            total += best.sum(axis=0)
-        hub = total / (n - 1)
-        return (hub - hub.mean()).astype(np.float32)

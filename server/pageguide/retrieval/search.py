@@ -7,23 +7,25 @@ features (`FEATURES`, one weight each in `Weights`):
   joint_dense    best chunk for question and page together: cos(q, c) + b·cos(page, c)
   joint_lexical  BM25 of the question's words plus the page's words in the same chunk
   page_profile   cosine of the page with the article's profile (mean of its chunk vectors)
-  hub            how close the article sits to all the others (a penalty: overviews)
   mapped         the article's `pages` front matter matches the current path or route
 The four page features are multiplied by a page gate in [0, 1] that falls as the question's
 own best dense match rises: "what happens if I delete this?" matches nothing well by itself
-and leans on the page; "how do I invite a team member?" does not. Confidence is a logistic
-over the evidence for the best article, with the page allowed to vouch only for a question
-that points at the page. `docs/retrieval.md` explains the choices and
-`bench/retrieval_eval.py` measures them and fits the weights.
+and leans on the page; "how do I invite a team member?" does not. A question that points at
+the page ("this", "here", a dangling "after?") keeps at least half the page weight.
+Confidence is a logistic over the evidence for the best article: the question's own dense
+match, how much of its wording the article covers, how much of it the knowledge never uses;
+the page may vouch only for a question that points at it and names nothing unknown.
+`docs/retrieval.md` explains the choices; `bench/retrieval_eval.py` measures and fits them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -33,13 +35,12 @@ from .index import KnowledgeIndex, normalize, terms, tokenize
 from .pages import matches_any, specificity
 
 # Words that point at the screen instead of naming a subject.
-_DEICTIC = re.compile(
-    r"\b(this|that|these|those|it|its|here|one|ones|them|they|page|screen|above|below|thing|button)\b",
-    re.I,
-)
 _DEICTIC_WORDS = frozenset(
-    "this that these those it its here one ones them they page screen above below thing button".split()
+    (
+        "this that these those it its here one ones them they page screen above below thing button"
+    ).split()
 )
+_DEICTIC = re.compile(r"\b(" + "|".join(sorted(_DEICTIC_WORDS)) + r")\b", re.I)
 # Function words, question words and apostrophe-less contractions: never a subject.
 STOP_WORDS = frozenset(
     """a about above after again all also am an and any are as at be been before being both but by
@@ -58,11 +59,12 @@ _DANGLING = re.compile(
 )
 _TITLE_SEPARATOR = re.compile(r"\s+[·|—–\-:]\s+")
 _DOMAIN = re.compile(r"^[\w-]+(\.[\w-]+)+$")
-_ID_LIKE = re.compile(r"^(?=.*\d)[\w-]{6,}$|^\d+$")
+# A number, or letters and digits mixed in four or more characters: an id, not a word ("2fa" stays).
+_ID_LIKE = re.compile(r"^\d+$|^(?=.*\d)(?=.*[a-z])[a-z0-9]{4,}$", re.I)
 MAX_PAGE_HEADINGS = 8
 PAGE_CACHE_SIZE = 128  # pages whose derived scores are kept (≈ 40 kB each at 10k chunks)
 
-FEATURES = ("dense", "lexical", "joint_dense", "joint_lexical", "page_profile", "hub", "mapped")
+FEATURES = ("dense", "lexical", "joint_dense", "joint_lexical", "page_profile", "mapped")
 EVIDENCE = ("dense", "coverage", "unknown", "page_support")
 
 
@@ -71,33 +73,32 @@ class Weights:
     """Feature weights in units of the dense cosine; fit by `bench/retrieval_eval.py --fit`."""
 
     dense: float = 1.0
-    lexical: float = 0.72
-    joint_dense: float = 0.36
-    joint_lexical: float = 0.94
+    lexical: float = 0.69
+    joint_dense: float = 0.43
+    joint_lexical: float = 0.98
     page_profile: float = 0.53
-    hub: float = -0.10
     mapped: float = 0.30  # set by hand: the evaluation set has no `pages` mappings
     # the page gate: sigmoid((gate_mid - best question cosine) / gate_width)
     gate_mid: float = 0.45
     gate_width: float = 0.05
+    gate_floor_deictic: float = 0.5  # the least page weight for a question that points at the page
     page_in_chunk: float = 0.5  # b in joint_dense
     page_in_lexical: float = 1.0  # weight of the page's words beside the question's in BM25
     heading_terms: float = 0.5  # a page heading's words count half a title word ...
     heading_focus: float = 2.0  # ... and twice that when the question shares a word with it
     lexical_saturation: float = 8.0  # BM25 s -> s / (s + k)
     # confidence: sigmoid(bias + Σ weight × evidence), evidence about the best article
-    conf_bias: float = -4.0
-    conf_dense: float = 8.0
-    conf_coverage: float = 2.0
-    conf_unknown: float = -2.0
-    conf_page_support: float = 4.0
+    conf_bias: float = -3.75
+    conf_dense: float = 2.19
+    conf_coverage: float = 3.26
+    conf_unknown: float = -3.04
+    conf_page_support: float = 6.35
 
     def ranking(self) -> np.ndarray:
         return np.asarray([getattr(self, name) for name in FEATURES], dtype=np.float32)
 
     def replace(self, **changes: float) -> Weights:
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
-        return Weights(**{**values, **changes})
+        return dataclasses.replace(self, **changes)
 
 
 @dataclass(frozen=True)
@@ -116,9 +117,8 @@ class Retrieval:
     passages: list[Passage]
     confidence: float
     page_dependent: bool
-    articles: list[tuple[str, float]] = field(
-        default_factory=list
-    )  # (article id, score), best first
+    # (article id, score), best first
+    articles: list[tuple[str, float]] = field(default_factory=list)
     page_weight: float = 0.0  # the page gate: how much the page shaped the ranking
 
     @property
@@ -163,10 +163,12 @@ class PageProfile:
         segments = [s for s in (page.path or "").split("?")[0].split("/") if s]
         segments += [s for s in (page.route or "").split("/") if s]
         for segment in segments:
-            if segment.startswith(":") or _DOMAIN.match(segment) or _ID_LIKE.match(segment):
+            if segment.startswith(":") or _DOMAIN.match(segment):
                 continue
             for word in re.split(r"[-_.~+]+", segment):
-                if len(word) > 1 and word.lower() not in (w.lower() for w in words):
+                if len(word) < 2 or _ID_LIKE.match(word):
+                    continue
+                if word.lower() not in (w.lower() for w in words):
                     words.append(word)
         return cls(title, tuple(headings), tuple(words))
 
@@ -301,23 +303,25 @@ class Retriever:
         has_vector = work is not None and work.vector is not None
         chunk_dense = index.vectors @ q
         dense = index.per_article_max(chunk_dense)
-        gate = (
-            _sigmoid((w.gate_mid - float(dense.max())) / w.gate_width) if work is not None else 0.0
-        )
+        leans = is_page_dependent(question)
+        gate = 0.0
+        if work is not None:
+            gate = _sigmoid((w.gate_mid - float(dense.max())) / w.gate_width)
+            if leans:  # "this", "here", "after?": the subject is on the page, matched or not
+                gate = max(gate, w.gate_floor_deictic)
 
         chunk_lex = index.lexical(dict.fromkeys(content, 1.0))
         lex = index.per_article_max(chunk_lex)
         features = np.zeros((len(index.articles), len(FEATURES)), dtype=np.float32)
         features[:, 0] = dense
         features[:, 1] = lex / (lex + w.lexical_saturation)
-        features[:, 5] = index.hubness
         chunk_scores = chunk_dense
         if work is not None:
             page_lex = index.lexical(work.profile.term_weights(set(content), w))
             joint_lex = index.per_article_max(chunk_lex + w.page_in_lexical * page_lex)
             top = float(joint_lex.max())
             features[:, 3] = gate * (joint_lex / top if top > 0 else joint_lex)
-            features[:, 6] = work.mapped * (0.2 + 0.8 * gate)
+            features[:, 5] = work.mapped * (0.2 + 0.8 * gate)
             if has_vector:
                 features[:, 2] = gate * index.per_article_max(
                     chunk_dense + w.page_in_chunk * work.chunk_page
@@ -336,7 +340,7 @@ class Retriever:
             dense=dense,
             page_dense=work.page_dense if has_vector and work is not None else np.zeros_like(dense),
             gate=gate,
-            leans_on_page=has_vector and is_page_dependent(question),
+            leans_on_page=has_vector and leans,
             content=content,
             unknown=unknown,
         )

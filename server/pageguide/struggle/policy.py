@@ -36,7 +36,10 @@ class NudgeSettings(BaseModel):
         description="A nudge still on screen blocks the next one for at most this long.",
     )
     min_score: dict[str, float] = Field(
-        default_factory=lambda: {kind.value: 0.5 for kind in SignalKind} | {"explicit": 0.3},
+        # Hesitation scores 0.4 at its threshold (struggle/hesitation.py): idle time with an
+        # error on screen is worth a nudge; explicit (opened, closed, asked nothing) is soft.
+        default_factory=lambda: {kind.value: 0.5 for kind in SignalKind}
+        | {"explicit": 0.3, "hesitation": 0.4},
         description="Least signal score that may nudge, per signal kind.",
     )
 

@@ -57,6 +57,9 @@ class SignalDeduper:
         out: list[Signal] = []
         for signal in signals:
             kind, target, anchor = signal.key
+            # The reason is part of the episode: a weak quick-back must not swallow the
+            # page loop that grows out of the same events.
+            kind = f"{kind}/{signal.reason}"
             evidence = frozenset(signal.evidence)
             if any(
                 k == kind and t == target and (a == anchor or not evidence.isdisjoint(e))

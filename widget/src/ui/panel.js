@@ -14,9 +14,21 @@ const STATUS = {
   refused: "Help is not available on this page right now.",
 };
 const UNAVAILABLE = "Sorry, nobody from our team can join the chat right now. You can keep asking here, or try again later.";
-const HUMAN = /person|human|agent|someone|support/i;
+const HUMAN = /person|human|agent|someone|support|escalate/i;
+// The server's nudge actions, as buttons; other labels are shown as sent and open the panel.
+const ACTIONS = { open: "Show me", escalate: "Talk to a person", dismiss: "Not now" };
 
 export const createPanel = (core) => new Panel(core);
+
+// Links to the articles behind an answer or a nudge (http(s) only).
+function sourceLinks(sources) {
+  const out = [];
+  for (const source of sources || []) {
+    const href = safeUrl(source.url);
+    if (href) out.push(link(href, source.title || href));
+  }
+  return out;
+}
 
 class Panel {
   constructor(core) {
@@ -51,6 +63,10 @@ class Panel {
         e.preventDefault();
         this.submit();
       }
+    });
+    // Typing in the widget, at most once a second: no nudge interrupts someone writing to us.
+    this.input.addEventListener("input", () => {
+      if (Date.now() - (this.typed || 0) > 1000) this.core.event("widget_input", {}), (this.typed = Date.now());
     });
     this.panel.addEventListener("keydown", (e) => this.keydown(e));
     this.panel.append(el("div", { class: "head" }, el("h2", { id: "pageguide-title" }, "How can we help?"), close), this.statusLine, this.log, form);
@@ -240,33 +256,38 @@ class Panel {
     }
   }
 
+  // Questions worth asking on this page, sent in answer to widget_open: one click asks one.
+  on_welcome(frame) {
+    this.welcome?.remove();
+    const asks = (frame.suggestions || []).slice(0, 3).map((text) => this.button(text, () => (this.welcome.remove(), this.ask(text))));
+    if (!asks.length) return;
+    this.welcome = el("div", { class: "actions", role: "group", "aria-label": "Suggested questions" }, el("span", { class: "meta" }, "Suggested questions"), ...asks);
+    this.log.append(this.welcome);
+    this.scroll();
+  }
+
   on_nudge(frame) {
     const signal = frame.signal;
     const event = (kind) => this.core.event(kind, { nudge_id: frame.id, signal });
-    this.core.event("nudge_shown", { nudge_id: frame.id, signal });
+    event("nudge_shown");
     const accept = (action) => {
       this.card.hide(false);
       event("nudge_opened");
       this.note(frame.text);
       this.open();
-      if (action && HUMAN.test(action)) this.escalate();
+      if (HUMAN.test(action)) this.escalate();
     };
     if (this.isOpen) {
       this.note(frame.text);
       return;
     }
     const actions = el("div", { class: "actions" });
-    for (const label of (frame.actions || []).slice(0, 3)) {
-      const button = el("button", { type: "button", class: "chip" }, label);
-      button.addEventListener("click", () => accept(label));
-      actions.append(button);
+    const list = (frame.actions || []).slice(0, 3);
+    for (const action of list.length ? list : ["open"]) {
+      actions.append(this.button(ACTIONS[action] || action, () => (action === "dismiss" ? this.card.hide(true) : accept(action))));
     }
-    if (!actions.firstChild) {
-      const button = el("button", { type: "button", class: "chip" }, "Show me");
-      button.addEventListener("click", () => accept(""));
-      actions.append(button);
-    }
-    this.card.show("Help suggestion", [el("p", null, frame.text), actions], () => event("nudge_dismissed"));
+    const links = sourceLinks(frame.sources);
+    this.card.show("Help suggestion", [el("p", null, frame.text), el("div", { class: "sources", hidden: !links[0] }, ...links), actions], () => event("nudge_dismissed"));
   }
 
   on_handoff(frame) {
@@ -291,11 +312,7 @@ class Panel {
       item.node.append(warn);
       return;
     }
-    const sources = [];
-    for (const source of item.sources || []) {
-      const href = safeUrl(source.url);
-      if (href) sources.push(link(href, source.title || href));
-    }
+    const sources = sourceLinks(item.sources);
     if (sources.length) item.node.append(el("div", { class: "sources" }, el("span", { class: "meta" }, "Sources:"), ...sources));
     const rate = el("div", { class: "rate", role: "group", "aria-label": "Was this answer helpful?" });
     for (const [rating, symbol, label] of [["up", "👍", "Helpful"], ["down", "👎", "Not helpful"]]) {

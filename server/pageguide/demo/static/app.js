@@ -131,6 +131,10 @@
         const control = event.target;
         if (!control.matches || !control.matches(CONTROLS)) return;
         if (control.value === "" && !control.hasAttribute("aria-invalid")) return;
+        // Leaving the field for this form's submit button: the submit validates. Showing the
+        // error now would push the button down under the pointer and the click would miss it.
+        const next = event.relatedTarget;
+        if (next && next.type === "submit" && next.form === form) return;
         validateControl(control);
       },
       true,
