@@ -2,17 +2,19 @@
 
     .venv/bin/python bench/latency.py [--json] [--quick] [--keep DIR] [--fresh]
 
-Builds a knowledge base of ~1k chunks (Plausible's docs, the demo's Lumen articles and
-synthetic help articles from bench/common.py), then grows it to ~10k, ingesting each with
-`KnowledgeBase.ingest` in a scratch data folder. Measures:
+Builds two knowledge bases, of ~1k and ~10k chunks (Plausible's docs, the demo's Lumen
+articles and synthetic help articles from bench/common.py), each ingested with
+`KnowledgeBase.ingest` into its own scratch data folder. Measures:
 
 - retrieval: `retriever.search(question, page, page_vector=…)` with the page vector
   precomputed, as the gateway does while the user reads;
 - baseline: the bare cost of one question, `embedder.encode([q])` plus a top-k Chroma query
-  (`store.query(vector, k=8)`) on the same collection;
+  (`store.query(vector, k=8)`) on the 10k collection;
 - ask → first `answer_delta`: a real `pageguide serve` subprocess (its own model, extractive
   composer) on 127.0.0.1 and a `websockets` client; hello with a page, ~100 ms for the page
-  vector, then ask.
+  vector, then ask; a question the escalation check hands to a person is not timed;
+- where the time goes: the stages of a search, and the server's ask path in process (the
+  escalation check, then retrieval) as served and with one shared question embedding.
 
 Building the knowledge bases (embedding ~11k chunks) is most of a run's time and none of its
 figures: --keep DIR keeps them, and --quick keeps them by default in a cache folder named after

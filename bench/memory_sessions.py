@@ -3,9 +3,10 @@
     .venv/bin/python bench/memory_sessions.py [--json] [--quick] [-n N]
 
 Both servers run as subprocesses on 127.0.0.1 with the same uvicorn settings as `pageguide
-serve` (ws="auto", i.e. websockets' sans-I/O protocol in uvicorn 0.3x+; ws_max_size 65536;
+serve` (ws="auto", which in uvicorn 0.54 is websockets' sans-I/O protocol; ws_max_size 65536;
 ping interval and timeout 20 s), so their VmRSS can be read alone; the client (this process,
-asyncio + `websockets`) holds the other ends. For each server:
+asyncio + `websockets`) holds the other ends and, like a browser, offers permessage-deflate
+(`--no-deflate` to see what that costs). For each server:
 
 1. start it and wait until /healthz answers; warm it up with a few hundred connections that
    say hello and close, so first-use allocations are not charged to the measured connections;
@@ -103,9 +104,10 @@ def serve_echo(port: int, ws: str) -> None:
 class Clients:
     """N open client connections, closed on exit whatever happened."""
 
-    def __init__(self, url: str, origin: str) -> None:
+    def __init__(self, url: str, origin: str, deflate: bool = True) -> None:
         self.url = url
         self.origin = origin
+        self.deflate = deflate
         self.open: list[Any] = []
         self.failed = 0
 
@@ -125,6 +127,7 @@ class Clients:
                             open_timeout=30,
                             max_size=None,
                             close_timeout=2,
+                            compression="deflate" if self.deflate else None,
                         )
                         self.open.append(ws)
                         return
@@ -183,19 +186,19 @@ def settled_rss(pid: int, reads: int = 5, gap: float = 0.4) -> int:
 
 
 async def measure_server(
-    name: str, pid: int, port: int, n: int, hello: bool, budget_s: float
+    name: str, pid: int, port: int, n: int, hello: bool, budget_s: float, deflate: bool
 ) -> dict[str, Any]:
     url, origin = f"ws://127.0.0.1:{port}/ws", f"http://127.0.0.1:{port}"
     expect = "ready" if hello else None
 
-    warm = Clients(url, origin)
+    warm = Clients(url, origin, deflate)
     try:
         await warm.connect(WARMUP, budget_s)
         await warm.exchange(lambda i: hello_text(i, port), expect, budget_s)
     finally:
         await warm.close()
 
-    clients = Clients(url, origin)
+    clients = Clients(url, origin, deflate)
     try:
         before = await asyncio.to_thread(settled_rss, pid)
         started = time.perf_counter()
@@ -233,7 +236,12 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     os.environ.clear()
     os.environ.update(env)
     python = str(common.VENV_BIN / "python")
-    results: dict[str, Any] = {"machine": common.machine_note(), "n": n, "ws": args.ws}
+    results: dict[str, Any] = {
+        "machine": common.machine_note(),
+        "n": n,
+        "ws": args.ws,
+        "client_deflate": not args.no_deflate,
+    }
 
     servers = {
         "echo": lambda port: [
@@ -265,7 +273,15 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                 f"[memory] {name} ready (pid {proc.pid}); opening {n} connections", file=sys.stderr
             )
             results[name] = asyncio.run(
-                measure_server(name, proc.pid, port, n, name == "pageguide", budget_s=900)
+                measure_server(
+                    name,
+                    proc.pid,
+                    port,
+                    n,
+                    name == "pageguide",
+                    budget_s=900,
+                    deflate=not args.no_deflate,
+                )
             )
             if proc.poll() is not None:
                 raise RuntimeError(f"{name} died during the run (see {work / f'{name}.log'})")
@@ -294,7 +310,8 @@ def render(r: dict[str, Any]) -> str:
     rows.append(["pageguide / echo", "", "", "", r["ratio_sockets"], r["ratio_sessions"]])
     return "\n".join(
         [
-            f"memory per idle connection — {r['machine']}; uvicorn ws={r['ws']}",
+            f"memory per idle connection — {r['machine']}; uvicorn ws={r['ws']}; clients "
+            f"{'offer' if r.get('client_deflate', True) else 'do not offer'} permessage-deflate",
             "",
             common.table(
                 [
@@ -320,6 +337,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="2,000 connections")
     parser.add_argument("-n", "--connections", type=int, default=0, help="default 10,000")
     parser.add_argument("--ws", default="auto", help="uvicorn ws protocol of the echo server")
+    parser.add_argument(
+        "--no-deflate",
+        action="store_true",
+        help="clients do not offer permessage-deflate (browsers do; shows what it costs)",
+    )
     parser.add_argument("--serve-echo", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_echo:
