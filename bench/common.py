@@ -132,13 +132,11 @@ def cache_dir(name: str) -> Path:
     import tempfile
 
     retrieval = ROOT / "server/pageguide/retrieval"
-    sources = [
-        Path(__file__),
-        *(retrieval / f for f in ("markdown.py", "ingest.py", "embed.py", "store.py")),
-    ]
     digest = hashlib.sha256()
-    for path in sources:
-        digest.update(path.read_bytes())
+    for module in ("markdown.py", "ingest.py", "embed.py", "store.py"):
+        digest.update((retrieval / module).read_bytes())
+    here = Path(__file__).read_text()
+    digest.update(here[here.index(CORPUS_MARKER) :].encode())  # the generator, not the helpers
     parent = Path(tempfile.gettempdir()) / "pageguide-bench"
     folder = parent / f"{name}-{digest.hexdigest()[:12]}"
     if not folder.exists() and parent.exists():
@@ -231,24 +229,9 @@ def stop_process(proc: subprocess.Popen[bytes], grace: float = 10.0) -> None:
 
 # -- realistic questions that never repeat
 
-_PREFIXES = [
-    "",
-    "ok ",
-    "so ",
-    "hi, ",
-    "hi ",
-    "ok so ",
-    "um ",
-    "hm, ",
-    "so, ",
-    "ah ",
-    "oh ",
-    "ok, so ",
-    "hi! ",
-    "uh ",
-    "er, ",
-]
-_SUFFIXES = ["", "?", "??", " ?", "!", "...", " :)", "?!", " ok?", " :("]
+# Spellings that change the string but nothing any stage reads: retrieval and the escalation
+# rules tokenise on [a-z0-9]+ and lower-case, and MiniLM's tokenizer is uncased and folds spaces.
+_ENDINGS = ["", "?", "??", " ?", "!", "...", "?!", ".", "?.", " ?!"]
 _CASES = [str.lower, lambda s: s[:1].upper() + s[1:], str.upper, str.title]
 
 
@@ -257,14 +240,17 @@ def load_eval_questions() -> list[dict[str, Any]]:
 
 
 def variant(text: str, n: int) -> str:
-    """The n-th spelling of a question: same words (so the same retrieval problem), a different
-    string (so no query-embedding cache can answer it). Only words of two letters or fewer and
-    punctuation are added, which `is_page_dependent` ignores; MiniLM is uncased."""
-    p, rest = n % len(_PREFIXES), n // len(_PREFIXES)
-    s, rest = rest % len(_SUFFIXES), rest // len(_SUFFIXES)
+    """The n-th spelling of a question: the same words (the same retrieval problem, the same
+    embedding) in a new string, so no query-embedding cache can answer it. Spellings vary the
+    ending punctuation, the case and which gap between words is doubled."""
+    words = text.rstrip("?!. ").split(" ")
+    e, rest = n % len(_ENDINGS), n // len(_ENDINGS)
     c, rest = rest % len(_CASES), rest // len(_CASES)
-    out = _CASES[c](_PREFIXES[p] + text.rstrip("?!. ") + _SUFFIXES[s])
-    return out + " " * rest  # beyond 600 spellings: trailing spaces, still a new string
+    gap, rest = rest % len(words), rest // len(words)
+    if gap:
+        words[gap] = " " + words[gap]  # "how  do i …": a doubled space
+    out = _CASES[c](" ".join(words) + _ENDINGS[e])
+    return out + " " * rest  # beyond that: trailing spaces, still a new string
 
 
 class QuestionStream:
@@ -282,6 +268,7 @@ class QuestionStream:
         return spelled, page
 
 
+CORPUS_MARKER = "# -- a synthetic help centre, deterministic and realistic"
 # -- a synthetic help centre, deterministic and realistic
 
 # Product areas of a generic SaaS suite, each with the objects its articles are about.
