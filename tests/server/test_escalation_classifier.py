@@ -50,6 +50,9 @@ class CountingEncoder:
         self.calls += 1
         return self.inner.encode(texts)
 
+    def encode_cached(self, texts: Sequence[str]) -> np.ndarray:
+        return self.encode(texts)
+
 
 @pytest.fixture(scope="module")
 def rows() -> list[Any]:
@@ -158,6 +161,18 @@ def test_one_embedding_call_per_message(
     assert counting.calls == 1  # the message and its sentences go in one batch
     scores = model.scores("get me a human")
     assert set(scores) == set(MESSAGE_KINDS) and scores[TriggerKind.ASKED_FOR_HUMAN] > 0.5
+
+
+def test_retrieval_reuses_the_escalation_checks_embedding(
+    embedder: Embedder, classifier: EscalationClassifier
+) -> None:
+    model = EscalationClassifier(embedder, classifier._weights, classifier._bias)
+    question = f"How do I export the invoices of {time.time_ns()}?"  # never seen by the cache
+    before = embedder.model_calls
+    model.scores(question)
+    vector = embedder.encode_one(question)  # what retrieval does next with the same text
+    assert embedder.model_calls == before + 1
+    np.testing.assert_allclose(vector, embedder.encode([question])[0], atol=1e-5)
 
 
 def test_training_vectors_are_cached(embedder: Embedder, tmp_path: Path) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
+
 from tests.conftest import EVAL_DOCS
 
 from pageguide.retrieval.knowledge import KnowledgeBase
@@ -70,3 +72,21 @@ def test_a_real_docusaurus_tree_it_has_never_seen(tmp_path, embedder) -> None:
         assert leftover not in texts, leftover
     titles = {a.title for a in kb.index.articles}
     assert all(titles) and not any(t.startswith("---") for t in titles)
+
+
+def test_each_chunk_keeps_its_own_vector_when_embedded_longest_first(
+    tmp_path, embedder, monkeypatch
+) -> None:
+    from pageguide.retrieval import ingest
+
+    monkeypatch.setattr(ingest, "EMBED_BATCH", 2)  # several slices, each of mixed articles
+    docs = tmp_path / "docs"
+    for n, words in enumerate((3, 80, 1, 40, 200, 9, 17)):
+        write(docs, f"a{n}.md", f"---\ntitle: Article {n}\n---\n" + "word " * words + "\n")
+    kb = KnowledgeBase(Settings(data=tmp_path / "data"), embedder)
+    seen: list[tuple[int, int]] = []
+    ingest.ingest_folder(docs, kb.store, embedder, on_progress=lambda *p: seen.append(p))
+    chunks, vectors = kb.store.load_all()  # the embedded text is the stored document
+    assert len(chunks) == 7
+    np.testing.assert_allclose(vectors, embedder.encode([c.text for c in chunks]), atol=1e-5)
+    assert seen[-1] == (7, 7) and [d for d, _ in seen] == sorted(d for d, _ in seen)

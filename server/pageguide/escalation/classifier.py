@@ -31,6 +31,10 @@ class Encoder(Protocol):
 
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
+    def encode_cached(self, texts: Sequence[str]) -> np.ndarray:
+        """The same vectors, kept: retrieval then finds the question already embedded."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Example:
@@ -162,7 +166,7 @@ class EscalationClassifier:
             for piece in segments(text):
                 pieces.append(piece)
                 owners.append(i)
-        probs = self.probabilities(self._encoder.encode(pieces))
+        probs = self.probabilities(self._encoder.encode_cached(pieces))
         out = np.zeros((len(texts), len(self.kinds)), dtype=np.float32)
         np.maximum.at(out, np.asarray(owners), probs)
         return out

@@ -37,10 +37,12 @@ class Embedder:
         self._cache_size = cache_size
         self._lock = threading.Lock()
         self.max_tokens = int(self._model.max_seq_length)
+        self.model_calls = 0  # batches sent to the model: what the cache saves is countable
 
     def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        self.model_calls += 1
         vectors = self._model.encode(
             list(texts),
             batch_size=self._batch_size,
@@ -52,17 +54,33 @@ class Embedder:
 
     def encode_one(self, text: str) -> np.ndarray:
         """One text, cached: questions and page contexts repeat a lot."""
+        return self.encode_cached([text])[0]
+
+    def encode_cached(self, texts: Sequence[str]) -> np.ndarray:
+        """Like `encode`, through the cache: the misses go to the model in one batch.
+
+        An ask is embedded by the escalation check and then by retrieval; sharing the cache
+        makes the second a lookup.
+        """
+        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+        missing: dict[str, list[int]] = {}
         with self._lock:
-            hit = self._cache.get(text)
-            if hit is not None:
-                self._cache.move_to_end(text)
-                return hit
-        vector = self.encode([text])[0]
-        with self._lock:
-            self._cache[text] = vector
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        return vector
+            for i, text in enumerate(texts):
+                hit = self._cache.get(text)
+                if hit is None:
+                    missing.setdefault(text, []).append(i)
+                else:
+                    self._cache.move_to_end(text)
+                    out[i] = hit
+        if missing:
+            vectors = self.encode(list(missing))
+            with self._lock:
+                for (text, rows), vector in zip(missing.items(), vectors, strict=True):
+                    out[rows] = vector
+                    self._cache[text] = vector
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return out
 
 
 _shared: Embedder | None = None
