@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import numpy as np
-
 from tests.conftest import EVAL_DOCS
 
 from pageguide.retrieval.knowledge import KnowledgeBase
