@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from pageguide.retrieval.markdown import ArticleError, parse_article
-from pageguide.retrieval.pages import matches_any, path_matches, specificity
+from pageguide.retrieval.pages import PageMap, matches_any, path_matches, specificity
 
 MDX = """---
 title: Change your plan
@@ -106,3 +108,28 @@ def test_page_patterns(pattern: str, path: str, expected: bool) -> None:
 def test_specificity_prefers_literal_segments() -> None:
     assert specificity("/app/settings/billing") > specificity("/app/settings/*")
     assert matches_any(["/x", "/app/*"], "/nope", "/app/a")
+
+
+def test_page_map_finds_what_checking_every_pattern_finds() -> None:
+    segments = ["app", "settings", "billing", "team", ":site", "*", "bill*", "App"]
+    rng = random.Random(7)
+    articles = [
+        tuple(
+            "/" + "/".join(rng.choice(segments) for _ in range(rng.randint(0, 3)))
+            for _ in range(rng.randint(0, 3))
+        )
+        for _ in range(300)
+    ]
+    page_map = PageMap(articles)
+    paths = ["/", "/app", "/app/settings/billing", "/acme/settings/team", "/billing/x/y", None]
+    for path in paths:
+        for route in ("/:site/settings/team", None):
+            expected = {
+                i: max(specificity(p) for p in pats if matches_any([p], path, route))
+                for i, pats in enumerate(articles)
+                if matches_any(list(pats), path, route)
+            }
+            assert page_map.matches(path, route) == expected, (path, route)
+    assert PageMap([("/app/settings/*",), ("/app/settings/billing",)]).matches(
+        "/app/settings/billing"
+    ) == {0: specificity("/app/settings/*"), 1: specificity("/app/settings/billing")}

@@ -13,7 +13,6 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 
 from ..retrieval.index import KnowledgeIndex
-from ..retrieval.pages import matches_any, specificity
 
 MAX = 3
 TTL_SECONDS = 600.0  # history changes slowly; a stale suggestion for ten minutes is harmless
@@ -60,10 +59,10 @@ class Suggestions:
 
     @staticmethod
     def compute(index: KnowledgeIndex, path: str, route: str | None, asked: list[str]) -> list[str]:
+        tightest = index.page_map.matches(path, route)
         mapped = [
-            (max(specificity(p) for p in a.pages), a.start, a.title)
-            for a in index.articles
-            if a.pages and matches_any(list(a.pages), path, route)
+            (tight, index.articles[a].start, index.articles[a].title)
+            for a, tight in tightest.items()
         ]
         mapped.sort(key=lambda item: (-item[0], item[1]))
         general = [a.title for a in index.articles if not a.pages]

@@ -16,10 +16,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
 
+from .pages import PageMap
 from .store import StoredChunk, VectorStore
 
 
@@ -233,6 +235,11 @@ class KnowledgeIndex:
         return np.unique(self.article_of_row[rows])
 
     # -- per-article derived vectors
+
+    @cached_property
+    def page_map(self) -> PageMap:
+        """The articles' `pages` patterns, ready to match a page view against."""
+        return PageMap([a.pages for a in self.articles])
 
     def per_article_max(self, row_scores: np.ndarray) -> np.ndarray:
         if not len(self.articles):

@@ -50,3 +50,42 @@ def specificity(pattern: str) -> int:
 
 def matches_any(patterns: list[str], *paths: str | None) -> bool:
     return any(path_matches(p, path) for p in patterns for path in paths if path)
+
+
+def _literal(part: str) -> bool:
+    return not (part.startswith(":") or "*" in part)
+
+
+class PageMap:
+    """Every article's `pages` patterns, indexed by their first literal segment.
+
+    A page view checks only the patterns that can match its first segment (plus the few that
+    start with a wildcard) instead of every pattern of every article, so matching stays cheap
+    as the help centre grows.
+    """
+
+    def __init__(self, patterns_per_article: list[tuple[str, ...]]) -> None:
+        self._by_first: dict[str, list[tuple[int, str, int]]] = {}
+        for article, patterns in enumerate(patterns_per_article):
+            for pattern in patterns:
+                parts, _ = _compile(pattern)
+                key = parts[0] if parts and _literal(parts[0]) else "*"
+                entry = (article, pattern, specificity(pattern))
+                self._by_first.setdefault(key, []).append(entry)
+
+    def matches(self, *paths: str | None) -> dict[int, int]:
+        """Article → the specificity of its tightest pattern that matches one of `paths`."""
+        out: dict[int, int] = {}
+        for path in paths:
+            if not path:
+                continue
+            segments = _segments(path)
+            first = segments[0] if segments else ""
+            for article, pattern, tight in (
+                *self._by_first.get(first, ()),
+                *self._by_first.get("*", ()),
+            ):
+                known = out.get(article)
+                if (known is None or tight > known) and path_matches(pattern, path):
+                    out[article] = tight
+        return out

@@ -32,7 +32,6 @@ import numpy as np
 from ..protocol import PageContext
 from .embed import Embedder
 from .index import KnowledgeIndex, normalize, terms, tokenize
-from .pages import matches_any, specificity
 
 # Words that point at the screen instead of naming a subject.
 _DEICTIC_WORDS = frozenset(
@@ -398,18 +397,16 @@ class Retriever:
 
     def _mapped(self, page: PageContext) -> np.ndarray:
         out = np.zeros(len(self.index.articles), dtype=np.float32)
-        best = 0
-        for i, article in enumerate(self.index.articles):
-            if article.pages and matches_any(list(article.pages), page.path, page.route):
-                tight = max(specificity(p) for p in article.pages)
-                out[i] = tight
-                best = max(best, tight)
+        matched = self.index.page_map.matches(page.path, page.route)
+        # "/*" matches every page but the root: no evidence that the article is about this one.
+        tightest = {article: tight for article, tight in matched.items() if tight > 0}
+        if not tightest:
+            return out
+        best = max(tightest.values())
         # Only the tightest mapping counts fully: /settings/* should not tie with /settings/billing.
-        return (
-            np.where(out >= best, 1.0, np.where(out > 0, 0.5, 0.0)).astype(np.float32)
-            if best
-            else out
-        )
+        for article, tight in tightest.items():
+            out[article] = 1.0 if tight >= best else 0.5
+        return out
 
     def _passages(self, order: np.ndarray, chunk_score: np.ndarray, top_k: int) -> list[Passage]:
         """Best chunks of the best articles, the top article first and most."""
