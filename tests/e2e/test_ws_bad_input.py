@@ -6,20 +6,25 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 import websockets
-from tests.conftest import KNOWLEDGE, page
+from sqlalchemy import select
+from tests.conftest import KNOWLEDGE, WidgetClient, page
 from tests.support.server import LiveServer, run_server
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from pageguide.db import Database
+from pageguide.db import models as m
 from pageguide.db.queries import Repository
 from pageguide.demo import CONFIG
 from pageguide.settings import Settings
 from pageguide.sites import Sites
 
 BILLING = page("/app/settings/billing", "Billing — Lumen", ["Billing"])
+T0 = 1_700_000_000_000  # client clock of the events a session stores before its bad input
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +33,67 @@ def server(tmp_path_factory, embedder) -> Iterator[LiveServer]:
     settings = Settings(data=data, knowledge=KNOWLEDGE, secret="s", config=CONFIG)
     with run_server(settings, embedder, Sites.load(CONFIG)) as live:
         yield live
+
+
+@dataclass
+class Stored:
+    """A session's rows as the database holds them."""
+
+    events: list[tuple[str, int]]  # (kind, client t), in insertion order
+    questions: dict[str, str]  # client id -> text
+    answers: dict[str, str]  # answer id -> status
+
+
+async def stored(live: LiveServer, session_id: str) -> Stored:
+    db = Database(live.settings.database_url_or_default())
+    try:
+        async with db.session() as s:
+            events = await s.execute(
+                select(m.Event.kind, m.Event.client_t)
+                .where(m.Event.session_id == session_id)
+                .order_by(m.Event.id)
+            )
+            questions = await s.execute(
+                select(m.Question.client_id, m.Question.text).where(
+                    m.Question.session_id == session_id
+                )
+            )
+            answers = await s.execute(
+                select(m.Answer.id, m.Answer.status).where(m.Answer.session_id == session_id)
+            )
+            return Stored(
+                events=[(kind, t) for kind, t in events],
+                questions=dict(questions.tuples().all()),
+                answers=dict(answers.tuples().all()),
+            )
+    finally:
+        await db.close()
+
+
+async def store_some(live: LiveServer, client: WidgetClient) -> tuple[dict[str, Any], Stored]:
+    """hello, three events and an answered question; returns `ready` and the rows stored.
+    Frames are handled in order, so once the answer has ended the events are in the database."""
+    ready = await client.hello(BILLING)
+    events = [{"kind": "scroll", "t": T0 + n, "y": 100.0 * n} for n in range(3)]
+    await client.send({"type": "events", "events": events})
+    answer = await client.ask("how do I change my plan?", ask_id="kept")
+    before = await stored(live, ready["session_id"])
+    assert before.events[:3] == [("scroll", T0), ("scroll", T0 + 1), ("scroll", T0 + 2)]
+    assert before.questions == {"kept": "how do I change my plan?"}
+    assert before.answers == {answer["end"]["id"]: "complete"}
+    return ready, before
+
+
+def kept(before: Stored, after: Stored) -> None:
+    """Nothing the session had stored is gone or changed."""
+    assert after.events[: len(before.events)] == before.events
+    assert before.questions.items() <= after.questions.items()
+    assert before.answers.items() <= after.answers.items()
+
+
+def full_answer(answer: dict[str, Any]) -> None:
+    assert answer["end"]["type"] == "answer_end"
+    assert answer["text"] and answer["end"]["sources"] and answer["end"]["confidence"] > 0
 
 
 async def closed_with(client, code: int) -> dict:
@@ -64,13 +130,22 @@ async def test_bad_frames_get_an_error_and_the_session_stays_up(
     server, connect, raw, code, needle
 ) -> None:
     client = await connect(server)
-    await client.hello(BILLING)
-    await client.send(raw)
-    error = await client.recv()
+    ready, before = await store_some(server, client)
+    other = await connect(server)
+    await other.hello(BILLING)
+
+    async def bad_frame() -> dict[str, Any]:
+        await client.send(raw)
+        return await client.recv()
+
+    # the other session asks while the bad frame is handled, and gets its whole answer
+    error, answer = await asyncio.gather(bad_frame(), other.ask("how do I update my card?"))
     assert error["type"] == "error" and error["code"] == code, error
     assert needle in error["message"]
-    answer = await client.ask("how do I change my plan?")  # still serving this session
-    assert answer["end"]["type"] == "answer_end"
+    full_answer(answer)
+    again = await client.ask("how do I change my plan?")  # still serving this session
+    full_answer(again)
+    kept(before, await stored(server, ready["session_id"]))
 
 
 async def test_ask_before_hello_is_refused_loudly(server, connect) -> None:
@@ -119,12 +194,24 @@ async def test_binary_frame_is_closed_with_unsupported_data(server, connect) -> 
 
 async def test_ten_megabyte_frame_is_closed_with_message_too_big(server, connect) -> None:
     client = await connect(server)
-    await client.hello(BILLING)
-    await client.send(json.dumps({"type": "ask", "id": "1", "text": "x" * 10_000_000}))
-    with pytest.raises(ConnectionClosed) as closed:
-        while True:
-            await client.recv()
-    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+    ready, before = await store_some(server, client)
+    other = await connect(server)
+    await other.hello(BILLING)
+
+    async def too_big() -> ConnectionClosed:
+        with pytest.raises(ConnectionClosed) as closed:
+            await client.send(json.dumps({"type": "ask", "id": "1", "text": "x" * 10_000_000}))
+            while True:
+                await client.recv()
+        return closed.value
+
+    closed, answer = await asyncio.gather(too_big(), other.ask("how do I update my card?"))
+    assert closed.rcvd is not None and closed.rcvd.code == 1009
+    full_answer(answer)  # the other session was served all along
+    after = await stored(server, ready["session_id"])
+    kept(before, after)
+    assert "1" not in after.questions  # the oversized ask itself was never taken in
+    full_answer(await other.ask("how do I change my plan?"))
 
 
 async def test_a_flood_is_closed_but_other_sessions_and_stored_data_survive(
@@ -134,25 +221,36 @@ async def test_a_flood_is_closed_but_other_sessions_and_stored_data_survive(
     calm_ready = await calm.hello(BILLING)
 
     noisy = await connect(server)
-    ready = await noisy.hello(BILLING)
-    stored = await noisy.ask("how do I change my plan?", ask_id="kept")
-    event = {"kind": "scroll", "t": 1_700_000_000_000}
-    with pytest.raises(ConnectionClosed) as closed:
-        for _ in range(1_000):  # 1,000 frames as fast as the socket takes them
-            await noisy.send({"type": "events", "events": [event]})
-        while True:
-            frame = await noisy.recv()
-            assert frame["type"] == "error" and frame["code"] == "flood"
-    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+    ready, before = await store_some(server, noisy)
+    flood_t = T0 + 1_000
 
-    answer = await calm.ask("how do I update my card?")  # the calm session is still served
-    assert answer["end"]["confidence"] > 0
+    async def flood() -> ConnectionClosed:
+        with pytest.raises(ConnectionClosed) as closed:
+            for n in range(1_000):  # 1,000 frames as fast as the socket takes them
+                event = {"kind": "scroll", "t": flood_t + n}
+                await noisy.send({"type": "events", "events": [event]})
+            while True:
+                frame = await noisy.recv()
+                assert frame["type"] == "error" and frame["code"] == "flood"
+        return closed.value
+
+    # the calm session asks while the flood comes in, and is served in full
+    closed, answer = await asyncio.gather(flood(), calm.ask("how do I update my card?"))
+    assert closed.rcvd is not None and closed.rcvd.code == 1008
+    full_answer(answer)
+
+    after = await stored(server, ready["session_id"])
+    kept(before, after)
+    # Every frame accepted before the close is stored, in order: the burst at least (less
+    # the three frames store_some spent), never the whole flood.
+    flooded = after.events[len(before.events) :]
+    assert flooded == [("scroll", flood_t + n) for n in range(len(flooded))]
+    assert server.settings.flood_burst - 3 <= len(flooded) < 1_000
 
     db = Database(server.settings.database_url_or_default())
     try:
         repo = Repository(db)
         assert await repo.session_exists(ready["session_id"], "demo")
-        assert await repo.answer_belongs(stored["end"]["id"], ready["session_id"])
         assert await repo.session_exists(calm_ready["session_id"], "demo")
     finally:
         await db.close()
