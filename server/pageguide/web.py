@@ -1,4 +1,5 @@
-"""Plain HTTP routes: the widget's files and the help articles its answers link to.
+"""Plain HTTP routes: the widget's files, the help articles its answers link to, and
+`/static/`, the stylesheet the inbox and the report pages share (each links it before its own).
 
 `/widget.js` is the loader a host page includes: its URL never changes, so its cache is short
 and a release reaches every page within minutes. It imports the rest from `/widget/<name>`
@@ -17,7 +18,8 @@ from pathlib import Path, PurePosixPath
 from markdown_it import MarkdownIt
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from .retrieval.markdown import SUFFIXES, ArticleError, clean_mdx
 from .settings import Settings
@@ -25,6 +27,7 @@ from .settings import Settings
 LOADER_CACHE = "public, max-age=300"  # the loader URL is stable, so keep its cache short
 HASHED_CACHE = "public, max-age=31536000, immutable"  # a new build gets new names
 NOT_BUILT = "// widget not built: run `make widget`\n"
+STATIC = Path(__file__).parent / "static"
 
 _render = MarkdownIt("commonmark", {"html": False}).enable("table")
 
@@ -111,6 +114,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/widget/{name}", hashed),
         Route("/help.css", help_css),
         Route("/help/{slug:path}", help_article),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
 
 
