@@ -3,18 +3,25 @@
 `Settings` drives three things at once: the `PAGEGUIDE_*` environment variables (through
 pydantic-settings), the `pageguide serve` options (cli.py reads `Settings.model_fields`) and
 `docs/configuration.md` (checked by tests/unit/test_docs.py). Defaults work with nothing set.
-Secrets come only from the environment.
+Secrets come only from the environment. The `--config` file may also set the proactive-help
+groups (`[struggle]`, `[nudges]`); options and the environment win over it.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from .escalation.triggers import TriggerSettings
 from .struggle.policy import NudgeSettings
@@ -29,6 +36,26 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 # Names of settings that are secrets: never a CLI option, never logged.
 SECRETS = {"secret", "model_api_key"}
+# Setting groups the --config file may hold as tables, next to its [[sites]].
+FILE_TABLES = ("struggle", "nudges")
+
+
+class ConfigFileTables(PydanticBaseSettingsSource):
+    """The `FILE_TABLES` tables of the `config` file: under options and the environment,
+    over the defaults. A missing or broken file gives nothing here; Sites.load reports it."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # whole tables only, see __call__
+
+    def __call__(self) -> dict[str, Any]:
+        path = self.current_state.get("config")
+        if not path:
+            return {}
+        try:
+            raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            return {}
+        return {name: raw[name] for name in FILE_TABLES if isinstance(raw.get(name), dict)}
 
 
 class Settings(BaseSettings):
@@ -43,7 +70,9 @@ class Settings(BaseSettings):
         None, description="URL the widget is served from, for the printed script tag."
     )
     config: Path | None = Field(
-        None, description="Sites file (TOML). Without one, a development site 'demo' is served."
+        None,
+        description="Config file (TOML): sites, and optionally [struggle] and [nudges] "
+        "thresholds. Without one, a development site 'demo' is served.",
     )
     knowledge: Path | None = Field(None, description="Folder of Markdown/MDX knowledge to ingest.")
     data: Path = Field(Path("data"), description="Data folder: SQLite file, Chroma store, secret.")
@@ -116,6 +145,24 @@ class Settings(BaseSettings):
     secret: str | None = Field(
         None, description="Signs resume tokens; default a random one saved in the data folder."
     )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Last: it reads `config` from what the sources before it found.
+        return (
+            init_settings,
+            env_settings,
+            dotenv_settings,
+            file_secret_settings,
+            ConfigFileTables(settings_cls),
+        )
 
     def database_url_or_default(self) -> str:
         if self.database_url:

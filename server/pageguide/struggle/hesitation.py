@@ -12,6 +12,8 @@ idleness fires once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .events import (
     ACTIVITY_KINDS,
     current_page_start,
@@ -25,15 +27,22 @@ from .signals import DetectorInput, Signal, SignalKind
 KIND = SignalKind.HESITATION
 
 
-def detect(inp: DetectorInput, settings: StruggleSettings) -> list[Signal]:
+@dataclass(frozen=True, slots=True)
+class _Idle:
+    since: int | None  # when the current idle stretch began, if it has
+    last_activity: int | None  # position of the latest activity on this page
+    failure: int | None  # position of a failed action with no activity after it
+    quiet: bool  # the tab is hidden or the assistant is open: nothing to say now
+
+
+def _idle(inp: DetectorInput, settings: StruggleSettings) -> _Idle:
     events = inp.events
-    start = current_page_start(events)
     idle_from = inp.page_since_ms
     last_activity: int | None = None
     failure: int | None = None
     widget_open = False
     hidden = False
-    for pos in range(start, len(events)):
+    for pos in range(current_page_start(events), len(events)):
         ev = events[pos]
         if ev.kind in ACTIVITY_KINDS:
             last_activity, failure = pos, None
@@ -48,12 +57,28 @@ def detect(inp: DetectorInput, settings: StruggleSettings) -> list[Signal]:
             failure = pos
         elif ev.kind == "error" and error_after_action(events, pos, settings) is not None:
             failure = pos
-    if widget_open or hidden or idle_from is None:
+    if failure is not None and idle_from is not None:
+        idle_from = max(idle_from, events[failure].t)
+    return _Idle(idle_from, last_activity, failure, widget_open or hidden)
+
+
+def pending(inp: DetectorInput, settings: StruggleSettings) -> bool:
+    """Whether idle time alone could still fire here: form errors or a failed action on screen,
+    the tab visible and the assistant closed. A server needs a timer only while this holds."""
+    state = _idle(inp, settings)
+    if state.quiet or state.since is None:
+        return False
+    return state.failure is not None or bool(inp.form_errors)
+
+
+def detect(inp: DetectorInput, settings: StruggleSettings) -> list[Signal]:
+    events = inp.events
+    state = _idle(inp, settings)
+    failure, last_activity, idle_from = state.failure, state.last_activity, state.since
+    if state.quiet or idle_from is None:
         return []
     if failure is None and not inp.form_errors:
         return []
-    if failure is not None:
-        idle_from = max(idle_from, events[failure].t)
     if inp.now_ms - idle_from < settings.hesitation_idle_ms:
         return []
 

@@ -20,6 +20,11 @@ from .settings import StruggleSettings
 from .signals import DetectorInput, Signal, SignalKind
 
 KIND = SignalKind.NAVIGATION_LOOP
+# A quick back alone is weak: often a wrong turn, and glancing at a page then going back
+# satisfied looks the same. It scores below the policy's default least score (0.5) on
+# purpose: it is stored (the friction report reads it) and counts as struggle for the
+# handoff rules, but never nudges by itself. A page loop (0.7 and up) does.
+QUICK_BACK_SCORE = 0.4
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +100,7 @@ def _quick_backs(visits: list[_Visit], inp: DetectorInput, s: StruggleSettings) 
         signals.append(
             Signal(
                 kind=KIND,
-                score=0.4,
+                score=QUICK_BACK_SCORE,
                 evidence=(inp.index(away.pos), inp.index(back.pos)),
                 target=away.path,
                 page_path=inp.page_path,

@@ -2,7 +2,7 @@
 
 A plain pydantic model (not `BaseSettings`) so that the detectors stay pure: the project's
 settings module nests it and maps `PAGEGUIDE_STRUGGLE__*` variables onto it. `docs/struggle.md`
-explains every field; `tests/unit/struggle/test_settings.py` checks that it does.
+explains every field; `tests/unit/struggle/test_struggle_docs.py` checks that it does.
 """
 
 from __future__ import annotations

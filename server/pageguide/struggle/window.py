@@ -18,10 +18,11 @@ from collections.abc import Iterable
 
 from pageguide.protocol import Event
 
+from . import hesitation
 from .events import USER_ACTIONS, norm_message
 from .registry import detect_all
 from .settings import DEFAULT_SETTINGS, StruggleSettings
-from .signals import DetectorInput, Signal
+from .signals import DetectorInput, Signal, SignalKind
 
 _MEMORY = 32  # emitted signals remembered per session; older episodes are out of the window
 READ_KINDS = frozenset(
@@ -160,6 +161,15 @@ class StruggleWindow:
         end = self._first + len(self._events)
         return [self._events[i - self._first] for i in signal.evidence if self._first <= i < end]
 
-    def evaluate(self, now_ms: int) -> list[Signal]:
-        """Signals of episodes not reported before, oldest first."""
-        return self._dedupe.fresh(detect_all(self.view(now_ms), self.settings))
+    def evaluate(self, now_ms: int, kinds: Iterable[SignalKind] | None = None) -> list[Signal]:
+        """Signals of episodes not reported before, oldest first (of `kinds`, if given: a
+        timer only needs the detectors that idle time can fire)."""
+        return self._dedupe.fresh(detect_all(self.view(now_ms), self.settings, kinds))
+
+    def could_hesitate(self, now_ms: int) -> bool:
+        """Whether only the clock is missing for a hesitation: see `hesitation.pending`."""
+        if not self.form_errors and not any(
+            e.kind in ("http_error", "error") for e in self._events
+        ):
+            return False  # the common case, without building a detector input
+        return hesitation.pending(self.view(now_ms), self.settings)

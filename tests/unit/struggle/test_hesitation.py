@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pageguide.struggle import DEFAULT_SETTINGS, SignalKind, StruggleSettings
-from pageguide.struggle.hesitation import detect
+from pageguide.struggle.hesitation import detect, pending
 
 ERRORS = ("Card number is incomplete.",)
 
@@ -98,3 +98,23 @@ def test_each_stretch_of_idleness_fires_once(tl, feed):
     tl.click("#pay", effect="dom").ev("invalid", 20, message=ERRORS[0], field="card")
     window_signals = feed(tl.events, now=tl.t + 25_000, form_errors=ERRORS)
     assert [s.kind for s in window_signals] == [SignalKind.HESITATION]
+
+
+def test_only_errors_or_a_failure_on_screen_need_the_clock(tl):
+    tl.click("#menu", effect="dom").ev("scroll", 1_000)
+    assert not pending(tl.input(now=tl.t), DEFAULT_SETTINGS)  # nothing to hesitate over
+    assert pending(tl.input(form_errors=ERRORS, now=tl.t), DEFAULT_SETTINGS)
+    tl.click("#save", dt=1_000, effect="request")
+    tl.ev("http_error", 300, method="POST", path="/api/s", status=500)
+    assert pending(tl.input(now=tl.t), DEFAULT_SETTINGS)
+    tl.click("#save", dt=2_000, effect="dom")  # acted again: the failure is behind them
+    assert not pending(tl.input(now=tl.t), DEFAULT_SETTINGS)
+
+
+def test_a_hidden_tab_or_an_open_assistant_needs_no_clock(tl):
+    tl.click("#pay", effect="dom").ev("widget_open", 1_000)
+    assert not pending(tl.input(form_errors=ERRORS, now=tl.t), DEFAULT_SETTINGS)
+    tl.ev("widget_close", 5_000).ev("visibility", 1_000, state="hidden")
+    assert not pending(tl.input(form_errors=ERRORS, now=tl.t), DEFAULT_SETTINGS)
+    tl.ev("visibility", 9_000, state="visible")
+    assert pending(tl.input(form_errors=ERRORS, now=tl.t), DEFAULT_SETTINGS)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import itertools
 
 from pageguide.struggle import DEFAULT_SETTINGS, SignalKind, StruggleSettings
-from pageguide.struggle.navigation_loop import detect
+from pageguide.struggle.navigation_loop import QUICK_BACK_SCORE, detect
+from pageguide.struggle.policy import NudgePolicy, NudgeState, Verdict
 
 
 def reasons(tl, settings=DEFAULT_SETTINGS):
@@ -90,3 +91,13 @@ def test_a_long_loop_is_one_page_loop(tl, feed):
     ping_pong(tl, 3_500, hops=9)
     loops = [s for s in feed(tl.events) if s.reason == "page_loop"]
     assert [s.target for s in loops] == ["/settings/profile"]
+
+
+def test_a_quick_back_alone_never_nudges_with_the_defaults_and_a_page_loop_does(tl):
+    for i, (src, dst) in enumerate([("/x", "/y"), ("/y", "/x"), ("/x", "/y"), ("/y", "/x")]):
+        tl.nav(src, dst, dt=2_000 if i else 0)
+    found = {s.reason: s for s in detect(tl.input(), DEFAULT_SETTINGS)}
+    assert found["quick_back"].score == QUICK_BACK_SCORE
+    default = NudgePolicy()
+    assert default.decide(NudgeState(), found["quick_back"], tl.t) is Verdict.WEAK
+    assert default.decide(NudgeState(), found["page_loop"], tl.t) is Verdict.NUDGE
