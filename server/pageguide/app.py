@@ -31,6 +31,7 @@ from .inbox.review import routes as review_routes
 from .inbox.routes import routes as inbox_routes
 from .insights.digest import digest_forever
 from .proactive import ProactiveHelp
+from .progress import ingest_with_progress
 from .reports import api as reports_api
 from .reports.web import routes as report_pages
 from .retrieval.embed import Embedder
@@ -82,7 +83,7 @@ def create_app(
         await db.migrate()
         knowledge = await asyncio.to_thread(KnowledgeBase, settings, embedder)
         if settings.knowledge is not None:
-            report = await asyncio.to_thread(knowledge.ingest, settings.knowledge)
+            report = await asyncio.to_thread(ingest_with_progress, knowledge, settings.knowledge)
             log.info(
                 "knowledge ingested",
                 extra={"folder": str(settings.knowledge), "summary": report.summary()},

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
@@ -30,9 +29,12 @@ def _click_type(annotation: Any) -> Any:
     return {int: int, float: float}.get(base, str)
 
 
-def settings_options(names: tuple[str, ...]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def settings_options(
+    names: tuple[str, ...], helps: dict[str, str] | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """One `--option` per setting, help and type from the table; unset options fall back to
-    the PAGEGUIDE_* environment, then to the default."""
+    the PAGEGUIDE_* environment, then to the default. `helps` replaces a description that is
+    written for `serve` where a command uses the setting differently."""
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         for name in reversed(names):
@@ -41,7 +43,8 @@ def settings_options(names: tuple[str, ...]) -> Callable[[Callable[..., Any]], C
             default = field.get_default(call_default_factory=True)
             shown = "unset" if default is None else default
             env = f"PAGEGUIDE_{name.upper()}"
-            help_text = f"{field.description or ''}  [env {env}; default {shown}]"
+            described = (helps or {}).get(name) or field.description or ""
+            help_text = f"{described}  [env {env}; default {shown}]"
             func = click.option(
                 f"--{name.replace('_', '-')}",
                 name,
@@ -64,7 +67,8 @@ def main() -> None:
     """Pageguide: a page-aware in-product assistant.
 
     Ingest Markdown knowledge, serve the widget and its WebSocket, answer questions with the
-    page in mind.
+    page in mind. Try `pageguide demo`, or `pageguide serve --knowledge DIR` on your own docs.
+    Every command takes -h/--help.
     """
 
 
@@ -73,38 +77,47 @@ def main() -> None:
 def serve(**options: Any) -> None:
     """Serve the widget, its WebSocket (/ws) and /healthz.
 
-    With --knowledge DIR the folder is ingested first (only changed articles are embedded).
-    Without --config a development site 'demo' is served to localhost pages only.
+    With --knowledge DIR the folder is ingested before the port opens (only changed articles
+    are embedded; progress as for `ingest`). Without --config a development site 'demo' is
+    served to localhost pages only. Prints the URL and the script tag to paste, then logs one
+    line per session event of note (--log-format json: one JSON object per line).
     """
     settings = build_settings(**options)
     _run(settings, demo=False)
 
 
-@main.command()
+@main.command(short_help="Ingest a folder of Markdown/MDX into the vector store.")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @settings_options(("data", "chroma_url", "log_format", "log_level"))
 def ingest(folder: Path, **options: Any) -> None:
     """Ingest FOLDER (Markdown/MDX with front matter) into the vector store.
 
-    Re-running updates changed articles and removes deleted ones.
+    Re-running updates changed articles and removes deleted ones. Shows a progress bar on a
+    terminal, and a log line per tenth of the chunks otherwise (a CI or container log).
     """
     from .logs import setup_logging
 
     settings = build_settings(**options)
     setup_logging(settings.log_format, settings.log_level)
+    from .progress import ingest_with_progress
     from .retrieval.knowledge import KnowledgeBase
 
     kb = KnowledgeBase(settings)
-    report = kb.ingest(folder, progress=sys.stderr.isatty() or True)
+    report = ingest_with_progress(kb, folder)
     for error in report.errors:
         click.echo(f"skipped: {error}", err=True)
     click.echo(report.summary())
 
 
-@main.command()
+@main.command(short_help='Ingest the demo knowledge and serve the demo app "Lumen".')
 @settings_options(("host", "port", "data", "model", "log_format", "log_level"))
 def demo(**options: Any) -> None:
-    """Ingest the demo knowledge and serve the demo app ("Lumen") with the widget."""
+    """Ingest the demo knowledge and serve the demo app ("Lumen") with the widget.
+
+    Open the printed URL, then a page of the app, and ask in the widget. The first run makes
+    an agent for /inbox (its password is printed once) and a few weeks of history for the
+    reports.
+    """
     from .demo import CONFIG
 
     settings = build_settings(**options)
@@ -189,7 +202,7 @@ def agents_add(email: str, name: str, password: str, **options: Any) -> None:
 @agents.command("list")
 @settings_options(("data", "database_url"))
 def agents_list(**options: Any) -> None:
-    """List agents."""
+    """List the agents who can sign in to /inbox."""
     for agent in _agents_call(options, lambda a: a.list()):
         click.echo(f"{agent.email}\t{agent.name}\tadded {agent.created_at:%Y-%m-%d}")
 
@@ -244,7 +257,7 @@ def _run(settings: Settings, demo: bool) -> None:
 # ---------------------------------------------------------------- reports and demo data
 
 
-@main.command()
+@main.command(short_help="Print the pages ranked by friction.")
 @click.option(
     "--since",
     default="7d",
@@ -294,7 +307,7 @@ def report(since: str, until: str | None, site: str | None, fmt: str, **options:
         click.echo(pages_table(result))
 
 
-@main.command()
+@main.command(short_help="Write a generated demo history into the database.")
 @click.option(
     "--sessions",
     type=click.IntRange(1, 1_000_000),
@@ -342,7 +355,7 @@ def seed(sessions: int, days: int, rng_seed: int, force: bool, **options: Any) -
     click.echo(asyncio.run(run()).summary())
 
 
-@main.command()
+@main.command(short_help="Preview or send the weekly digest for support leads and PMs.")
 @click.option(
     "--preview/--send",
     default=True,
@@ -355,9 +368,18 @@ def seed(sessions: int, days: int, rng_seed: int, force: bool, **options: Any) -
     "fmt",
     type=click.Choice(["markdown", "text", "slack", "json"]),
     default="markdown",
+    show_default=True,
     help="Preview format.",
 )
-@settings_options(("config", "data", "database_url", "public_url", "host", "port"))
+@settings_options(
+    ("config", "data", "database_url", "public_url", "host", "port"),
+    helps={
+        "config": "Sites file (TOML) with each site's channels; without one, the site 'demo'.",
+        "public_url": "Base URL of the links in the digest.",
+        "host": "Host of the links in the digest when --public-url is unset.",
+        "port": "Port of the links in the digest when --public-url is unset.",
+    },
+)
 def digest(preview: bool, site: str | None, week: str | None, fmt: str, **options: Any) -> None:
     """The weekly digest for support leads and PMs (docs/learning-loop.md)."""
     import asyncio

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -54,8 +55,15 @@ class KnowledgeBase:
             extra={"chunks": len(self.index), "articles": len(self.index.articles)},
         )
 
-    def ingest(self, folder: Path, progress: bool = False) -> IngestReport:
-        report = ingest_folder(folder, self.store, self.embedder, progress=progress)
+    def ingest(
+        self,
+        folder: Path,
+        progress: bool = False,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> IngestReport:
+        report = ingest_folder(
+            folder, self.store, self.embedder, progress=progress, on_progress=on_progress
+        )
         if report.changed or not self.loaded:
             self.reload()
         return report
