@@ -69,6 +69,7 @@ class Connection:
         "services",
         "session",
         "struggle",
+        "template",
         "ws",
     )
 
@@ -83,6 +84,7 @@ class Connection:
         self._send_lock: asyncio.Lock | None = None
         self.struggle: object | None = None  # proactive help's state, made on the first event
         self.escalation: SessionEscalation | None = None  # made at hello
+        self.template = ""  # the current page's route template (routes.py)
         public = services.settings.public_url
         self.base_url = public or str(
             ws.url.replace(scheme="https" if ws.url.scheme == "wss" else "http", path="", query="")
@@ -226,6 +228,7 @@ class Connection:
             session_id = new_session_id()
             agent = self.ws.headers.get("user-agent", "")
             await services.repo.start_session(session_id, site.site_key, agent, self.origin)
+            services.proactive.started(session_id)  # nothing stored for it to read back
         identity = self._identity(hello, site.site_key, site.enforce_identity)
         if identity.verified is not None:
             verified = identity.verified
@@ -305,7 +308,9 @@ class Connection:
         await self.services.repo.add_events(session.id, session.page_view_id, frame.events)
         if any(e.kind == "widget_open" for e in frame.events) and session.page is not None:
             page = session.page
-            suggestions = await self.services.suggestions.for_page(page.path, page.route)
+            suggestions = await self.services.suggestions.for_page(
+                page.path, self.template, page.route
+            )
             session.offered = tuple(suggestions)
             await self.send(p.Welcome(path=page.path, suggestions=suggestions))
         await self.services.proactive.on_events(self.context(), frame.events)
@@ -324,6 +329,9 @@ class Connection:
             self.session.id, page, template
         )
         self.session.page = page
+        self.template = template
+        # The welcome for this page, ready before the user opens the widget.
+        self.services.suggestions.warm(page.path, template, page.route)
         await self.services.proactive.on_page(self.context(), page)
         if self.escalation is not None and self.escalation.active:
             await self.services.escalations.session_update(

@@ -16,20 +16,21 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
+from . import nudge_store
 from . import protocol as p
 from .db.queries import Repository
 from .guidance import nudge as words
 from .guidance.answer import Guide
 from .settings import Settings
-from .struggle import Signal, StruggleSettings, StruggleWindow
+from .struggle import Signal, SignalKind, StruggleSettings, StruggleWindow
+from .struggle.outcome import FollowUp, Outcome
 from .struggle.policy import NudgePolicy, NudgeSettings, NudgeState, Verdict
 
 log = logging.getLogger("pageguide.proactive")
 MAX_SESSIONS = 50_000  # struggle states kept; the oldest idle session goes first
+MAX_TITLES = 16  # page titles kept per session, to name the pages of a navigation loop
 TICK_SECONDS = 1.0  # hesitation is idle time, so someone has to look at the clock
-SUCCESS_WINDOW_MS = 120_000  # a fix within two minutes of a nudge counts as its success
-WIDGET_KINDS = {"widget_open", "widget_close", "widget_input", "nudge_opened", "nudge_dismissed"}
-ERROR_KINDS = {"error", "http_error", "invalid"}
+TIMER_KINDS = (SignalKind.HESITATION,)  # the only detector that idle time alone can fire
 
 Send = Callable[[p.Frame], Awaitable[None]]
 
@@ -43,23 +44,29 @@ class OpenNudge:
     id: str
     kind: str
     path: str
-    at: int  # client clock
-    errors_after: bool = False
+    follow: FollowUp | None  # what happens next, until it says whether the nudge helped
 
 
 class SessionStruggle:
-    """One session's struggle state; lives on its connection."""
+    """One session's struggle state, kept across its sockets."""
 
-    __slots__ = ("nudges", "offset", "open", "window")
+    __slots__ = ("nudges", "offset", "open", "titles", "window")
 
     def __init__(self, settings: StruggleSettings) -> None:
         self.window = StruggleWindow(settings)
         self.nudges = NudgeState()
         self.offset = 0  # server clock minus client clock, in ms
         self.open: OpenNudge | None = None
+        self.titles: dict[str, str] = {}  # path -> page title, the latest few pages
 
     def client_now(self) -> int:
         return now_ms() - self.offset
+
+    def saw_page(self, page: p.PageContext) -> None:
+        self.titles.pop(page.path, None)
+        self.titles[page.path] = page.title
+        if len(self.titles) > MAX_TITLES:
+            del self.titles[next(iter(self.titles))]
 
 
 class ProactiveHelp:
@@ -76,45 +83,63 @@ class ProactiveHelp:
         self.guide = guide
         self.struggle = struggle or StruggleSettings()
         self.policy = NudgePolicy(nudges)
+        # sessions the hesitation timer looks at: only those with something to hesitate over
         self.watched: dict[str, tuple[SessionStruggle, Callable[[], Context]]] = {}
         self.sessions: OrderedDict[str, SessionStruggle] = OrderedDict()
 
     # -- inputs from the gateway
 
-    def state(self, ctx: Context) -> SessionStruggle:
+    def started(self, session_id: str) -> None:
+        """A session that began on this connection: it has nothing stored to read back."""
+        self._remember(session_id, SessionStruggle(self.struggle))
+
+    def _remember(self, session_id: str, state: SessionStruggle) -> SessionStruggle:
+        self.sessions[session_id] = state
+        if len(self.sessions) > MAX_SESSIONS:
+            self.sessions.popitem(last=False)  # the least recently active session
+        return state
+
+    async def state(self, ctx: Context) -> SessionStruggle:
         """The session's state, kept across its sockets: a multi-page app opens a new socket on
         every page load, and a loop, a cooldown or a dismissal spans pages."""
         existing = self.sessions.get(ctx.session_id)
-        if existing is None:
-            existing = SessionStruggle(self.struggle)
-            self.sessions[ctx.session_id] = existing
-            if len(self.sessions) > MAX_SESSIONS:
-                self.sessions.popitem(last=False)  # the least recently active session
-        else:
+        if existing is not None:
             self.sessions.move_to_end(ctx.session_id)
-        return existing
+            return existing
+        state = self._remember(ctx.session_id, SessionStruggle(self.struggle))
+        # First sight in this process of a session that may have history (a resume after a
+        # restart, or an eviction): the cap and the dismissals must not start again.
+        count, dismissed = await nudge_store.session_nudges(self.repo.db, ctx.session_id)
+        state.nudges.restore(count, dismissed)
+        return state
 
     async def on_page(self, ctx: Context, page: p.PageContext) -> None:
-        state = self.state(ctx)
-        state.window.set_page(page.path, page.form_errors, state.client_now())
-        opened = state.open
-        if opened is not None and (page.path != opened.path or not page.form_errors):
-            await self._maybe_succeeded(ctx, state)
-        self._watch(ctx, state)
+        state = await self.state(ctx)
+        now = state.client_now()
+        state.window.set_page(page.path, page.form_errors, now)
+        state.saw_page(page)
+        follow = state.open.follow if state.open else None
+        if follow is not None:
+            await self._followed(ctx, state, follow.page(page.path, page.form_errors, now))
+        self._watch(ctx, state, now)
 
     async def on_events(self, ctx: Context, events: Iterable[p.Event]) -> None:
         events = list(events)
-        state = self.state(ctx)
+        state = await self.state(ctx)
         newest = max(e.t for e in events)
         state.offset = now_ms() - newest  # latency included; good enough for idle timers
         for event in events:
             await self._widget_event(ctx, state, event)
+            if state.open is not None and state.open.follow is not None:
+                state.open.follow.event(event, self.struggle)
         state.window.add(events)  # the window keeps only the kinds its detectors read
         await self.evaluate(ctx, state, newest)
-        self._watch(ctx, state)
+        if state.open is not None and state.open.follow is not None:
+            await self._followed(ctx, state, state.open.follow.check(newest))
+        self._watch(ctx, state, newest)
 
     async def on_ask(self, ctx: Context) -> None:
-        state = self.state(ctx)
+        state = await self.state(ctx)
         t = state.client_now()
         state.window.add([p.Event(kind="ask", t=t)])
         if state.open is not None:
@@ -123,20 +148,31 @@ class ProactiveHelp:
     def forget(self, session_id: str) -> None:
         self.watched.pop(session_id, None)
 
-    # -- the loop for idle-time signals
+    # -- the timer for idle-time signals
 
     async def tick_forever(self) -> None:
         while True:
             await asyncio.sleep(TICK_SECONDS)
-            for session_id, (state, context) in list(self.watched.items()):
-                try:
-                    await self.evaluate(context(), state, state.client_now())
-                except Exception:
-                    log.exception("struggle tick failed", extra={"session": session_id})
+            await self.tick()
 
-    def _watch(self, ctx: Context, state: SessionStruggle) -> None:
-        """Only sessions that could hesitate (errors on screen, or recent events) are ticked."""
-        if state.window.form_errors or len(state.window):
+    async def tick(self) -> None:
+        for session_id, (state, context) in list(self.watched.items()):
+            try:
+                now = state.client_now()
+                signals = state.window.evaluate(now, TIMER_KINDS)
+                for signal in signals:
+                    await self._signal(context(), state, signal, now)
+                # One report per idle stretch: after it, or with nothing left to hesitate
+                # over, only the user's next frame can make this session worth a look again.
+                if signals or not state.window.could_hesitate(now):
+                    if self.watched.get(session_id, (None,))[0] is state:
+                        del self.watched[session_id]
+            except Exception:
+                log.exception("struggle tick failed", extra={"session": session_id})
+
+    def _watch(self, ctx: Context, state: SessionStruggle, now: int) -> None:
+        """Only sessions with form errors or a failed action on screen are ticked."""
+        if state.window.could_hesitate(now):
             self.watched[ctx.session_id] = (state, ctx.refresh)
         else:
             self.watched.pop(ctx.session_id, None)
@@ -149,9 +185,12 @@ class ProactiveHelp:
 
     async def _signal(self, ctx: Context, state: SessionStruggle, signal: Signal, at: int) -> None:
         started = time.perf_counter()
+        follow = state.open.follow if state.open else None
+        if follow is not None and follow.recurred(signal):
+            await self._followed(ctx, state, Outcome.FAILED)
         verdict = self.policy.decide(state.nudges, signal, at)
         evidence = state.window.evidence(signal)
-        label = words.evidence_label(signal, evidence)
+        label = words.evidence_label(signal, evidence, state.titles)
         signal_id = await self.repo.add_signal(
             ctx.session_id,
             ctx.page_view_id,
@@ -185,7 +224,10 @@ class ProactiveHelp:
             return
         self.policy.shown(state.nudges, signal, at)
         query = words.nudge_query(signal, label, list(state.window.form_errors))
-        retrieval = await self.guide.retrieve(query, ctx.page)
+        # An explicit nudge's words never depend on the knowledge: no retrieval for it.
+        retrieval = (
+            await self.guide.retrieve(query, ctx.page) if words.needs_retrieval(signal) else None
+        )
         text = words.compose(
             signal, label, query, retrieval, self.settings.min_confidence, ctx.base_url
         )
@@ -201,8 +243,11 @@ class ProactiveHelp:
             sources=[s.model_dump() for s in text.sources],
             specific=text.specific,
             latency_ms=latency,
+            outcome=nudge_store.SENT,
         )
-        state.open = OpenNudge(nudge_id, signal.kind.value, signal.page_path, at)
+        pages = words.loop_pages(evidence) if signal.kind is SignalKind.NAVIGATION_LOOP else ()
+        follow = FollowUp.start(signal, at, state.window.form_errors, pages)
+        state.open = OpenNudge(nudge_id, signal.kind.value, signal.page_path, follow)
         if ctx.on_signal is not None:
             await ctx.on_signal(signal.kind.value, signal.page_path, True, shown)
         await ctx.send(
@@ -225,6 +270,10 @@ class ProactiveHelp:
             state.nudges.panel_open = True
         elif kind == "widget_close":
             state.nudges.panel_open = False
+        elif kind == "nudge_shown":
+            nudge_id = str(event.data.get("nudge_id", ""))
+            if nudge_id:
+                await nudge_store.mark_shown(self.repo.db, nudge_id, ctx.session_id)
         elif kind in ("nudge_opened", "nudge_dismissed") and state.open is not None:
             nudge_id = str(event.data.get("nudge_id", ""))
             if nudge_id == state.open.id:
@@ -232,15 +281,19 @@ class ProactiveHelp:
                 self.policy.resolved(state.nudges, state.open.kind, state.open.path, dismissed)
                 outcome = "dismissed" if dismissed else "opened"
                 await self.repo.nudge_outcome(nudge_id, ctx.session_id, outcome=outcome)
-        elif kind in ERROR_KINDS and state.open is not None:
-            state.open.errors_after = True
 
-    async def _maybe_succeeded(self, ctx: Context, state: SessionStruggle) -> None:
+    async def _followed(self, ctx: Context, state: SessionStruggle, outcome: Outcome) -> None:
+        """Store a decided outcome and stop following (the nudge stays the open one)."""
         opened = state.open
-        assert opened is not None
-        if not opened.errors_after and state.client_now() - opened.at < SUCCESS_WINDOW_MS:
+        if outcome is Outcome.PENDING or opened is None or opened.follow is None:
+            return
+        opened.follow = None
+        if outcome is Outcome.SUCCEEDED:
             await self.repo.nudge_outcome(opened.id, ctx.session_id, succeeded=True)
-        state.open = None
+        log.info(
+            "nudge outcome",
+            extra={"session": ctx.session_id, "nudge": opened.id, "outcome": outcome.value},
+        )
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Proactive help end to end: struggle events in, a page-aware nudge out; the welcome."""
+"""Proactive help end to end: struggle events in, a page-aware nudge out, its outcome stored;
+the typing rule; the welcome."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from pageguide.sites import Sites
 
 BILLING = page("/app/settings/billing", "Billing — Lumen", ["Billing", "Payment method"])
 TEAM = page("/app/settings/team", "Team — Lumen", ["Team", "Invite member"])
+CARD = "Card number is required."
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +31,14 @@ def server(tmp_path_factory, embedder) -> Iterator[LiveServer]:
         yield live
 
 
-def clicks(n: int, text: str, selector: str, effect: str = "none", gap: int = 250) -> list[dict]:
-    t0 = int(time.time() * 1000)
+def now() -> int:
+    return int(time.time() * 1000)
+
+
+def clicks(
+    n: int, text: str, selector: str, effect: str = "none", gap: int = 250, t0: int | None = None
+) -> list[dict]:
+    t0 = now() if t0 is None else t0
     return [
         {
             "kind": "click",
@@ -116,3 +124,136 @@ async def test_a_page_with_no_knowledge_of_its_own_gets_general_suggestions(
     )
     welcome = await client.recv()
     assert welcome["suggestions"] and any("started" in s.lower() for s in welcome["suggestions"])
+
+
+# ---------------------------------------------------------------- outcomes
+
+
+async def settled(client) -> list[dict]:
+    """Every frame the server sent until it has handled everything sent before this call."""
+    await client.send({"type": "barrier"})  # unknown: answered with an error, in order
+    frames = []
+    while (frame := await client.recv())["type"] != "error" or "barrier" not in frame["message"]:
+        frames.append(frame)
+    return frames
+
+
+def event(kind: str, t: int, **data: object) -> dict:
+    return {"kind": kind, "t": t, "data": data}
+
+
+async def error_loop_nudge(client, t0: int) -> dict:
+    """Saving the payment form twice with the card number missing: an error loop, a nudge."""
+    invalid = {"message": CARD, "field": "card"}
+    attempts = [event("submit", t0), event("invalid", t0 + 50, **invalid)]
+    attempts += [event("submit", t0 + 2_500), event("invalid", t0 + 2_550, **invalid)]
+    await client.send({"type": "events", "events": attempts})
+    nudge = await client.recv()
+    assert nudge["type"] == "nudge" and nudge["signal"] == "error_loop", nudge
+    return nudge
+
+
+async def stored(server: LiveServer, nudge_id: str) -> m.Nudge:
+    db = Database(server.settings.database_url_or_default())
+    try:
+        async with db.session() as s:
+            row = await s.get(m.Nudge, nudge_id)
+            assert row is not None
+            return row
+    finally:
+        await db.close()
+
+
+async def test_fixing_the_form_and_sending_it_through_is_success(server, connect) -> None:
+    client = await connect(server)
+    await client.hello({**BILLING, "form_errors": [CARD]})
+    t0 = now()
+    nudge = await error_loop_nudge(client, t0)
+    assert (await stored(server, nudge["id"])).outcome == "sent"
+    shown = event("nudge_shown", t0 + 2_700, nudge_id=nudge["id"], signal="error_loop")
+    await client.send({"type": "events", "events": [shown]})
+    await settled(client)
+    assert (await stored(server, nudge["id"])).outcome == "shown"  # the widget displayed it
+
+    # one more failed try after the nudge, then the fix goes through and the page moves on
+    again = [event("submit", t0 + 5_000), event("invalid", t0 + 5_050, message=CARD)]
+    fixed = [event("input", t0 + 8_000), event("submit", t0 + 12_000)]
+    await client.send({"type": "events", "events": again + fixed})
+    await client.send({"type": "page", **page("/app/dashboard", "Dashboard — Lumen")})
+    await settled(client)
+    row = await stored(server, nudge["id"])
+    assert row.succeeded and row.outcome == "shown"
+
+
+async def test_leaving_with_the_error_on_screen_is_not_success(server, connect) -> None:
+    client = await connect(server)
+    await client.hello({**BILLING, "form_errors": [CARD]})
+    nudge = await error_loop_nudge(client, now())
+    await client.send({"type": "page", **page("/app/dashboard", "Dashboard — Lumen")})
+    await settled(client)
+    # ... and stays so: coming back with the form fixed later is not the nudge's doing
+    await client.send({"type": "page", **BILLING})
+    await settled(client)
+    row = await stored(server, nudge["id"])
+    assert not row.succeeded and row.outcome == "sent"
+
+
+async def test_the_same_struggle_coming_back_is_not_success(server, connect) -> None:
+    client = await connect(server)
+    await client.hello(TEAM)
+    t0 = now()
+    await client.send({"type": "events", "events": clicks(2, "Send invite", "#invite", t0=t0)})
+    nudge = await client.recv()
+    assert nudge["type"] == "nudge" and nudge["signal"] == "dead_click"
+    # later, another control on the same page does nothing either; then they leave
+    later = clicks(2, "Resend", "#resend", t0=t0 + 8_000)
+    await client.send({"type": "events", "events": later})
+    await client.send({"type": "page", **page("/app/dashboard", "Dashboard — Lumen")})
+    frames = await settled(client)
+    assert not [f for f in frames if f["type"] == "nudge"]
+    assert not (await stored(server, nudge["id"])).succeeded
+
+
+# ---------------------------------------------------------------- typing in the widget
+
+
+async def close_while_typing_then_dead_clicks(
+    client, clicks_after_typing_ms: int
+) -> tuple[str, list[dict]]:
+    """Open the panel, type in it, close it; then two dead clicks on the page. Each panel
+    event goes in its own frame, as the widget sends them. (session id, frames received)"""
+    ready = await client.hello(BILLING)
+    t0 = now()
+    for frame in (event("widget_open", t0), event("widget_input", t0 + 1_000)):
+        await client.send({"type": "events", "events": [frame]})
+    await client.send({"type": "events", "events": [event("widget_close", t0 + 1_500)]})
+    dead = clicks(2, "Save", "#payment-save", t0=t0 + 1_000 + clicks_after_typing_ms)
+    await client.send({"type": "events", "events": dead})
+    return ready["session_id"], await settled(client)
+
+
+async def verdicts(server: LiveServer, session_id: str) -> set[tuple[str, str]]:
+    db = Database(server.settings.database_url_or_default())
+    try:
+        async with db.session() as s:
+            rows = await s.scalars(select(m.SignalRow).where(m.SignalRow.session_id == session_id))
+            return {(r.kind, r.verdict) for r in rows}
+    finally:
+        await db.close()
+
+
+async def test_no_nudge_right_after_typing_in_the_widget_though_the_panel_closed(
+    server, connect
+) -> None:
+    client = await connect(server)
+    session, frames = await close_while_typing_then_dead_clicks(client, 1_000)
+    assert [f["type"] for f in frames] == ["welcome"]  # no nudge
+    # closing without asking and the dead clicks were both seen, and held back for typing
+    assert await verdicts(server, session) == {("explicit", "typing"), ("dead_click", "typing")}
+
+
+async def test_once_typing_is_a_few_seconds_old_the_same_clicks_nudge(server, connect) -> None:
+    client = await connect(server)
+    session, frames = await close_while_typing_then_dead_clicks(client, 5_000)
+    assert [f["signal"] for f in frames if f["type"] == "nudge"] == ["dead_click"]
+    assert ("dead_click", "nudge") in await verdicts(server, session)

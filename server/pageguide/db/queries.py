@@ -193,8 +193,10 @@ class Repository:
             )
             return result.rowcount == 1
 
-    async def top_questions(self, path: str, limit: int = 3, since_days: int = 30) -> list[str]:
-        """The questions most often asked on a page that were answered with confidence."""
+    async def top_questions(self, template: str, limit: int = 3, since_days: int = 30) -> list[str]:
+        """The questions most often asked on a page (its route template) that were answered
+        with confidence. Spellings are counted together regardless of case; each is shown as
+        people most often typed it ("How do I export a report?", not "how do i …")."""
         from datetime import timedelta
 
         from sqlalchemy import func
@@ -202,13 +204,24 @@ class Repository:
         since = datetime.now(UTC) - timedelta(days=since_days)
         async with self.db.session() as s:
             rows = await s.execute(
-                select(func.lower(m.Question.text), func.count())
+                select(m.Question.text, func.count())
                 .join(m.PageView, m.PageView.id == m.Question.page_view_id)
                 .join(m.Answer, m.Answer.question_id == m.Question.id)
-                .where(m.PageView.path == path, m.Question.at >= since, m.Answer.confidence >= 0.5)
-                .group_by(func.lower(m.Question.text))
-                .having(func.count() >= 2)
-                .order_by(func.count().desc())
-                .limit(limit)
+                .where(
+                    m.PageView.template == template,
+                    m.Question.at >= since,
+                    m.Answer.confidence >= 0.5,
+                )
+                .group_by(m.Question.text)
             )
-            return [text for text, _ in rows]
+            # SQL's lower() folds ASCII only; group in Python so "Über" and "über" meet.
+            spellings: dict[str, dict[str, int]] = {}
+            for text, n in rows:
+                seen = spellings.setdefault(text.strip().lower(), {})
+                seen[text.strip()] = seen.get(text.strip(), 0) + n
+        totals = [  # a tie goes to the spelling that starts with a capital
+            (sum(seen.values()), max(seen, key=lambda t: (seen[t], t[:1].isupper(), t)))
+            for seen in spellings.values()
+        ]
+        popular = sorted((t for t in totals if t[0] >= 2), key=lambda t: (-t[0], t[1]))
+        return [text for _, text in popular[:limit]]
