@@ -54,7 +54,7 @@ def card(page: Any) -> Any:
 
 
 class NoNudge(AssertionError):
-    """No nudge came (what the known server bugs below cause, and nothing else)."""
+    """No nudge frame came in time (told apart from the widget failing to show one)."""
 
 
 def wait_nudge(page: Any, frames: Frames, timeout: float = 12.0) -> dict:
@@ -297,7 +297,7 @@ def spa(demo_server: Any, page: Any) -> Frames:
 
 def test_bouncing_between_two_views_of_a_single_page_app_nudges(demo_server, page, spa) -> None:
     # Six navigations, 3.2 s apart: each view is visited three times within 15 s, and no
-    # return is quick enough to be a "quick back" (see the xfail below).
+    # return is quick enough to be a "quick back" (the next test bounces faster).
     bounce_in_spa(page, spa, dwell_ms=3_200)
     nudge = wait_nudge(page, spa)
     assert nudge["signal"] == "navigation_loop"
@@ -402,9 +402,9 @@ def test_a_launcher_misclick_or_a_question_asked_is_not_explicit(demo_server, pa
 
 @pytest.fixture(scope="module")
 def quick_server(tmp_path_factory, embedder) -> Any:
-    """The demo with a hesitation threshold of 3 s instead of 20 s, and a policy that lets a
-    hesitation of one threshold (score 0.4) nudge: with the default min_score (0.5) none ever
-    does (see the xfail below)."""
+    """The demo with a hesitation threshold of 3 s instead of 20 s. The policy pins the
+    hesitation min_score at 0.4 (today's default), the score of one idle threshold, so that
+    these tests keep testing the detector if the default is ever raised."""
     settings = Settings(
         data=tmp_path_factory.mktemp("hesitation"),
         knowledge=KNOWLEDGE,

@@ -73,7 +73,7 @@ def test_the_welcome_suggests_billing_questions_and_one_click_streams_the_answer
     buttons = suggestions(page).get_by_role("button")
     assert buttons.all_inner_texts() == frame["suggestions"]
 
-    # (not the cancellation question: see the xfail below)
+    # (not the cancellation question: the next test clicks that one)
     question = next(q for q in frame["suggestions"] if "cancel" not in q.lower())
     buttons.get_by_text(question, exact=True).click()
     ask = wait_for(page, lambda: frames.of("ask"), 5, "the ask")[0]
