@@ -34,7 +34,7 @@ import json
 import statistics
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,17 +44,20 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "server"))  # run from a checkout: pageguide
 sys.path.insert(0, str(ROOT))  # tests.support
 
+import asyncpg  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 
 from pageguide.db import Database  # noqa: E402
 from pageguide.db import models as m  # noqa: E402
 from pageguide.demo import seed as demo_seed  # noqa: E402
-from pageguide.reports import queries  # noqa: E402
+from pageguide.reports import pages  # noqa: E402
 from pageguide.reports.period import Period, parse_period  # noqa: E402
-from pageguide.reports.queries import _visits, page_detail, page_report  # noqa: E402
+from pageguide.reports.queries import page_detail, page_report  # noqa: E402
 from pageguide.reports.scorecard import scorecard  # noqa: E402
+from pageguide.reports.sql import visits  # noqa: E402
 
 TARGET_S = 1.0
+CACHE_PREFIX = "pageguide_bench_scale"
 INDEX = "CREATE INDEX ix_signals_page_view_id ON signals (page_view_id)"
 JSON_COLUMNS = {
     "identity",
@@ -166,7 +169,7 @@ async def timed(
 
 async def explain_signals(db: Database, period: Period) -> list[str]:
     """EXPLAIN ANALYZE of the pages report's heaviest join (signals per visit)."""
-    v = _visits(period, None, None, None)
+    v = visits(period, None, None, None)
     stmt = (
         select(v.c.template, m.SignalRow.kind, func.count())
         .join(v, v.c.id == m.SignalRow.page_view_id)
@@ -189,7 +192,7 @@ async def measure(db: Database, now: datetime, runs: int) -> dict[str, Sample]:
 
     def cold_detail(clusters: bool) -> Callable[[], Awaitable[Any]]:
         async def run() -> Any:
-            queries._recent.items.clear()  # no pages report to rank against: all pages again
+            pages._recent.items.clear()  # no pages report to rank against: all pages again
             return await page_detail(db, team, last30, clusters=clusters)
 
         return run
@@ -250,23 +253,77 @@ def as_json(results: dict[str, Sample], target: bool) -> dict[str, Any]:
     }
 
 
+@contextlib.asynccontextmanager
+async def cached_database(events: int, days: int) -> AsyncIterator[tuple[str, datetime | None]]:
+    """A named database kept between runs: (its URL, when it was seeded, or None when it is
+    new and must be filled). The seed time is the database's comment, written once the fill
+    is complete, so an interrupted fill is dropped and made again."""
+    from tests.support.databases import PG_ADMIN_DSN
+
+    name = f"{CACHE_PREFIX}_{events}_{days}d"
+    conn = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        found = await conn.fetchrow(
+            "SELECT shobj_description(oid, 'pg_database') AS note FROM pg_database "
+            "WHERE datname = $1",
+            name,
+        )
+        note = found["note"] if found else None
+        seeded = datetime.fromisoformat(note.split()[1]) if note else None
+        if found and seeded is None:
+            await conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        if seeded is None:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    host = PG_ADMIN_DSN.split("://", 1)[1].rsplit("/", 1)[0]
+    yield f"postgresql+asyncpg://{host}/{name}", seeded
+
+
+async def mark_seeded(db: Database, now: datetime) -> None:
+    async with db.engine.connect() as conn:
+        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        name = await conn.scalar(text("SELECT current_database()"))
+        await conn.execute(text(f"COMMENT ON DATABASE \"{name}\" IS 'seeded {now.isoformat()}'"))
+
+
+@contextlib.asynccontextmanager
+async def _fresh(
+    source: contextlib.AbstractAsyncContextManager[str],
+) -> AsyncIterator[tuple[str, datetime | None]]:
+    async with source as url:
+        yield url, None
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     say = functools.partial(print, file=sys.stderr if args.json else sys.stdout)
     from tests.support.databases import postgres_url
 
     now = datetime.now(UTC)
     report: dict[str, Any] = {}
-    source = contextlib.nullcontext(args.url) if args.url else postgres_url()
-    async with source as url:
+    if args.url:
+        source: Any = contextlib.nullcontext((args.url, now))
+    elif args.cache:
+        source = cached_database(args.events, args.days)
+    else:
+        source = _fresh(postgres_url())
+    async with source as (url, seeded):
         db = Database(url)
         try:
             if args.url:  # a database filled before: measure only, change nothing
                 args.no_index_trial = True
                 report["rows"] = await row_counts(db)
+            elif seeded is not None:  # the cached database: bring its schema up to date
+                await db.migrate()
+                now = seeded
+                report["rows"] = await row_counts(db)
+                say(f"cached database seeded {seeded.isoformat()}: {url}")
             else:
                 await db.migrate()
                 report["rows"] = await fill(db, args.events, args.days, now)
                 await analyse(db)
+                if args.cache:
+                    await mark_seeded(db, now)
             results = await measure(db, now, args.runs)
             report["without_index"] = as_json(results, target=args.events >= 1_000_000)
             say(f"\nrows: {report['rows']}\n")
@@ -309,6 +366,12 @@ def main() -> None:
     )
     parser.add_argument("--keep", action="store_true", help="pause before dropping the database")
     parser.add_argument("--no-index-trial", action="store_true")
+    parser.add_argument(
+        "--cache",
+        action="store_true",
+        help=f"keep the filled database ({CACHE_PREFIX}_<events>_<days>d) and reuse it next "
+        "time, measuring as of its seed time (migrated first; drop it with dropdb)",
+    )
     parser.add_argument(
         "--url", help="measure an already filled database (SQLAlchemy URL) instead; no writes"
     )

@@ -423,11 +423,11 @@ def test_cli_report(db: Database) -> None:
 
 
 async def test_a_detail_ranks_the_same_against_a_recent_report(db: Database) -> None:
-    from pageguide.reports import queries
+    from pageguide.reports import pages
 
-    queries._recent.items.clear()
+    pages._recent.items.clear()
     cold = await page_detail(db, DASH, PERIOD, clusters=False)  # computes every page
-    assert queries._recent.get(db, PERIOD, None) is not None
+    assert pages._recent.get(db, PERIOD, None) is not None
     warm = await page_detail(db, DASH, PERIOD, clusters=False)  # only the page itself
     assert cold.row == warm.row and warm.row.rank == 2
     assert (await page_detail(db, "/nowhere", PERIOD, clusters=False)).row.rank == 0

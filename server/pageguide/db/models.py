@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Computed,
     DateTime,
     Float,
     ForeignKey,
@@ -43,11 +44,20 @@ class Session(Base):
     # Attributes from a verified identity token only; never what the browser merely claims.
     identity: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     account_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    # identity["user_id"], kept by the database (a generated column; SQLite computes it on
+    # read): reports count people by it without parsing the JSON. Never written directly.
+    user_id: Mapped[str | None] = mapped_column(
+        Text, Computed("identity ->> 'user_id'", persisted=True)
+    )
 
 
 class PageView(Base):
     __tablename__ = "page_views"
-    __table_args__ = (Index("ix_page_views_template_at", "template", "at"),)
+    __table_args__ = (
+        Index("ix_page_views_template_at", "template", "at"),
+        # a period's visits, read from the index alone (reports)
+        Index("ix_page_views_at_visit", "at", "template", "session_id", "id"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     session_id: Mapped[str] = mapped_column(
         ForeignKey("sessions.id", ondelete="CASCADE"), index=True

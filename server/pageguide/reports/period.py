@@ -37,6 +37,8 @@ class Period(BaseModel):
 
 
 def utc(value: datetime) -> datetime:
+    if value.tzinfo is UTC:  # as PostgreSQL's driver returns them: nothing to convert
+        return value
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import bisect
 import statistics
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath
@@ -33,9 +33,10 @@ from sqlalchemy.orm import aliased
 
 from ..db import Database
 from ..db import models as m
+from .counts import Counts, collect
 from .friction import FrictionInputs, friction, pooled_prior
 from .period import Period, rolling_weeks, utc
-from .queries import ANSWERED, _all, _collect, _read, epoch_seconds
+from .sql import ANSWERED, epoch_seconds, gather, read
 
 Channel = Literal["ai", "human"]
 By = Literal["channel", "page", "issue_type"]
@@ -319,7 +320,7 @@ async def ai_conversations(
         select(
             q.session_id.label("session_id"),
             q.at.label("at"),
-            func.coalesce(pv.template, "").label("template"),
+            q.page_view_id.label("page_view_id"),
             case((a.status.in_(ANSWERED), 1), else_=0).label("answered"),
             a.first_token_ms.label("first_token_ms"),
             top_source.label("source"),
@@ -329,7 +330,6 @@ async def ai_conversations(
             func.row_number().over(partition_by=q.session_id, order_by=(q.at, q.id)).label("rn"),
         )
         .select_from(q)
-        .outerjoin(pv, pv.id == q.page_view_id)
         .outerjoin(a, and_(a.question_id == q.id, a.status.in_((*ANSWERED, "declined"))))
         .outerjoin(rated_down, rated_down.c.answer_id == a.id)
         .where(q.at >= start, q.at < end)
@@ -343,7 +343,7 @@ async def ai_conversations(
             pq.c.session_id,
             func.min(pq.c.at).label("first_at"),
             func.count().label("questions"),
-            func.max(case((first, pq.c.template))).label("template"),
+            func.max(case((first, pq.c.page_view_id))).label("page_view_id"),
             func.max(case((first, pq.c.first_token_ms))).label("first_token_ms"),
             func.max(case((first, pq.c.source))).label("source"),
             func.sum(pq.c.answered).label("answered"),
@@ -381,7 +381,11 @@ async def ai_conversations(
         select(
             conv.c.first_at,
             conv.c.questions,
-            conv.c.template,
+            # the page of the first question's visit: one index lookup per conversation (as
+            # a join, PostgreSQL would hash every page view to find a few thousand)
+            func.coalesce(
+                select(pv.template).where(pv.id == conv.c.page_view_id).scalar_subquery(), ""
+            ),
             conv.c.first_token_ms,
             conv.c.source,
             conv.c.answered,
@@ -398,7 +402,7 @@ async def ai_conversations(
         .outerjoin(last_handoff, last_handoff.c.session_id == conv.c.session_id)
     )
     out = []
-    for row in await _read(db, stmt):
+    for row in await read(db, stmt):
         (
             first_at,
             questions,
@@ -464,7 +468,7 @@ async def human_conversations(
         h.created_at,
         h.template,
         h.status,
-        h.tags,
+        h.tags["issue_type"],  # just that value, not the whole tags document
         h.first_response_at,
         h.closed_at,
         case((reopened, 1), else_=0),
@@ -475,10 +479,9 @@ async def human_conversations(
     if site is not None:
         stmt = stmt.where(h.site_key == site)
     out = []
-    for created, template, status, tags, first_resp, closed, again, n, total, good in await _read(
+    for created, template, status, issue, first_resp, closed, again, n, total, good in await read(
         db, stmt
     ):
-        issue = (tags or {}).get("issue_type") if isinstance(tags, dict) else None
         closed_ok = status == "closed"
         out.append(
             Conversation(
@@ -583,11 +586,15 @@ async def scorecard(
     weeks = max(1, min(int(weeks), 52))
     edges = rolling_weeks(period.end, weeks)
     start = min(period.start, edges[0])
-    ai, human = await _all(
-        db,
+    reads: list[Awaitable[Any]] = [
         ai_conversations(db, start, period.end, site, issue_types),
         human_conversations(db, start, period.end, site),
-    )
+    ]
+    # the anomaly scan's page counts are read alongside the conversations, not after them
+    anomaly_weeks = max(weeks, 4)
+    if anomalies:
+        reads.append(anomaly_counts(db, site, period.end, anomaly_weeks))
+    ai, human, *counts = await gather(db, *reads)
     convs = [*ai, *human]
     in_period = [c for c in convs if period.start <= c.at < period.end]
     starts = edges[1:-1]
@@ -599,14 +606,7 @@ async def scorecard(
         line for i in range(weeks) for line in lines_for(by_week.get(i, []), by, edges[i].date())
     ]
     flags = (
-        await find_anomalies(
-            db,
-            site,
-            end=period.end,
-            weeks=max(weeks, 4),
-            issue_types=issue_types,
-            conversations=convs,
-        )
+        flag_anomalies(counts[0], convs, rolling_weeks(period.end, anomaly_weeks))
         if anomalies
         else []
     )
@@ -638,10 +638,36 @@ async def find_anomalies(
     end = utc(end or datetime.now(UTC))
     weeks = max(4, weeks)
     edges = rolling_weeks(end, weeks)
-    window = Period(start=edges[0], end=edges[-1], label=f"{weeks}w")
-    accs, _ = await _collect(db, window, site, None, edges)
     if conversations is None:
-        conversations = await ai_conversations(db, edges[0], end, site, issue_types)
+        accs, conversations = await gather(
+            db,
+            anomaly_counts(db, site, end, weeks),
+            ai_conversations(db, edges[0], end, site, issue_types),
+        )
+    else:
+        accs = await anomaly_counts(db, site, end, weeks)
+    return flag_anomalies(accs, conversations, edges, page_rule, escalation_rule)
+
+
+async def anomaly_counts(db: Database, site: str | None, end: datetime, weeks: int) -> Counts:
+    """Every page's counts per rolling week (`weeks` of them, at least 4, ending at `end`);
+    the friction inputs only (no users or accounts)."""
+    weeks = max(4, weeks)
+    edges = rolling_weeks(utc(end), weeks)
+    window = Period(start=edges[0], end=edges[-1], label=f"{weeks}w")
+    accs, _ = await collect(db, window, site, None, edges, people=False, friction_only=True)
+    return accs
+
+
+def flag_anomalies(
+    accs: Counts,
+    conversations: Sequence[Conversation],
+    edges: Sequence[datetime],
+    page_rule: AnomalyRule = PAGE_FRICTION_RULE,
+    escalation_rule: AnomalyRule = ESCALATION_RULE,
+) -> list[Anomaly]:
+    """The anomaly rule over the weekly page counts and the AI conversations. Pure."""
+    weeks = len(edges) - 1
     week_days = [e.date() for e in edges[:-1]]
 
     # page friction, every week against one prior pooled over the whole window
@@ -701,6 +727,7 @@ __all__ = [
     "ai_conversations",
     "detect_anomaly",
     "find_anomalies",
+    "flag_anomalies",
     "human_conversations",
     "issue_type_from_tags",
     "lines_for",
