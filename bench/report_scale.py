@@ -1,13 +1,15 @@
 """The friction reports at a million events on PostgreSQL, against a same-run baseline.
 
     .venv/bin/python bench/report_scale.py [--events 1000000] [--days 60] [--runs 5] [--quick]
-                                           [--json] [--keep] [--no-index-trial] [--url URL]
+                                           [--json] [--keep] [--cache] [--explain] [--url URL]
 
 Makes a fresh database on the local PostgreSQL (PAGEGUIDE_TEST_PG, default
 postgresql://postgres@127.0.0.1:5432/postgres), migrates it, and fills it with the demo
 generator (`pageguide.demo.seed.generate`: sessions, page views with templates, events,
 signals, nudges, questions, answers, feedback, CSAT, handoffs) until it holds `--events`
-events, written with COPY. Then VACUUM ANALYZE, as autovacuum would have done.
+events, written with COPY. Then VACUUM ANALYZE, as autovacuum would have done. `--cache` keeps
+that database (named after `--events` and `--days`) and reuses it on the next run, measured as
+of when it was filled; `--url` measures any database filled before, without writing.
 
 Every subject is timed `--runs` times (after a warm-up), alternating with the baseline,
 `SELECT count(*) FROM events` (a full scan of the biggest table), so the ratio survives a
@@ -18,10 +20,9 @@ the ratio of medians, and the median against the < 1 s target. Subjects:
   every page, so it runs the pages report too), cold with the question clustering (embedding
   cache warm), and right after the pages list (the usual click-through: it ranks against that
   list and counts only its own page);
-- the scorecard (by channel, 30 days, with the anomaly scan).
-Each is reported in ms, as a ratio to the baseline, and against the < 1 s target. Unless
-`--no-index-trial`, it then adds the index this module suggests (signals.page_view_id),
-re-analyses and times again, and prints EXPLAIN ANALYZE of the signals join both ways.
+- the scorecard (by channel, 30 days, with the 8-week trend and the anomaly scan).
+`--explain` then prints EXPLAIN ANALYZE of every statement the whole-history pages report and
+the scorecard run, with the settings the reports run them with.
 """
 
 from __future__ import annotations
@@ -45,20 +46,19 @@ sys.path.insert(0, str(ROOT / "server"))  # run from a checkout: pageguide
 sys.path.insert(0, str(ROOT))  # tests.support
 
 import asyncpg  # noqa: E402
-from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy import event, func, select, text  # noqa: E402
 
 from pageguide.db import Database  # noqa: E402
 from pageguide.db import models as m  # noqa: E402
 from pageguide.demo import seed as demo_seed  # noqa: E402
 from pageguide.reports import pages  # noqa: E402
-from pageguide.reports.period import Period, parse_period  # noqa: E402
+from pageguide.reports.period import parse_period  # noqa: E402
 from pageguide.reports.queries import page_detail, page_report  # noqa: E402
 from pageguide.reports.scorecard import scorecard  # noqa: E402
-from pageguide.reports.sql import visits  # noqa: E402
+from pageguide.reports.sql import WORK_MEM  # noqa: E402
 
 TARGET_S = 1.0
 CACHE_PREFIX = "pageguide_bench_scale"
-INDEX = "CREATE INDEX ix_signals_page_view_id ON signals (page_view_id)"
 JSON_COLUMNS = {
     "identity",
     "headings",
@@ -167,18 +167,36 @@ async def timed(
     return Sample(statistics.median(samples), min(samples), statistics.median(bases))
 
 
-async def explain_signals(db: Database, period: Period) -> list[str]:
-    """EXPLAIN ANALYZE of the pages report's heaviest join (signals per visit)."""
-    v = visits(period, None, None, None)
-    stmt = (
-        select(v.c.template, m.SignalRow.kind, func.count())
-        .join(v, v.c.id == m.SignalRow.page_view_id)
-        .group_by(v.c.template, m.SignalRow.kind)
-    )
-    compiled = stmt.compile(db.engine.sync_engine, compile_kwargs={"literal_binds": True})
+async def explain_reports(db: Database, now: datetime) -> list[str]:
+    """EXPLAIN ANALYZE of each statement of the whole-history pages report and the scorecard:
+    the statements are caught as the reports run, then explained one by one."""
+    caught: list[tuple[str, str, Any]] = []
+    subject = ""
+
+    def catch(_c: Any, _cur: Any, statement: str, params: Any, _ctx: Any, _many: bool) -> None:
+        if "set_config" not in statement:
+            caught.append((subject, statement, params))
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", catch)
+    try:
+        subject = "pages report, all"
+        await page_report(db, parse_period("400d", now=now))
+        subject = "scorecard by channel, 30 days"
+        await scorecard(db, parse_period("30d", now=now), "channel")
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", catch)
+    out = []
     async with db.engine.connect() as conn:
-        rows = await conn.execute(text(f"EXPLAIN (ANALYZE, BUFFERS OFF) {compiled}"))
-        return [r[0] for r in rows]
+        pg = (await conn.get_raw_connection()).driver_connection  # asyncpg
+        for name, statement, params in caught:
+            async with pg.transaction():
+                await pg.execute(
+                    f"SET LOCAL jit = off; SET LOCAL work_mem = '{WORK_MEM}';"
+                    " SET LOCAL max_parallel_workers_per_gather = 0"
+                )
+                plan = await pg.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", *params)
+            out += [f"-- {name}: {' '.join(statement.split())[:100]}…", *(r[0] for r in plan), ""]
+    return out
 
 
 async def measure(db: Database, now: datetime, runs: int) -> dict[str, Sample]:
@@ -210,7 +228,7 @@ async def measure(db: Database, now: datetime, runs: int) -> dict[str, Sample]:
         lambda: page_detail(db, team, last30, clusters=False), baseline, runs, setup=the_list
     )
     out["scorecard by channel, 30 days"] = await timed(
-        lambda: scorecard(db, last30, "channel"), baseline, max(1, runs // 2)
+        lambda: scorecard(db, last30, "channel"), baseline, runs
     )
     return out
 
@@ -311,10 +329,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         db = Database(url)
         try:
             if args.url:  # a database filled before: measure only, change nothing
-                args.no_index_trial = True
                 report["rows"] = await row_counts(db)
             elif seeded is not None:  # the cached database: bring its schema up to date
                 await db.migrate()
+                await analyse(db)  # a new migration's indexes and columns, as autovacuum would
                 now = seeded
                 report["rows"] = await row_counts(db)
                 say(f"cached database seeded {seeded.isoformat()}: {url}")
@@ -325,26 +343,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 if args.cache:
                     await mark_seeded(db, now)
             results = await measure(db, now, args.runs)
-            report["without_index"] = as_json(results, target=args.events >= 1_000_000)
+            report["reports"] = as_json(results, target=args.events >= 1_000_000)
             say(f"\nrows: {report['rows']}\n")
-            say("indexes as in the migrations (baseline: SELECT count(*) FROM events):")
+            say("baseline: SELECT count(*) FROM events")
             say(table(results))
-            plan = await explain_signals(db, parse_period("30d", now=now))
-            report["plan_without_index"] = plan
-            if not args.no_index_trial:
-                async with db.engine.begin() as conn:
-                    await conn.execute(text(INDEX))
-                await analyse(db)
-                again = await measure(db, now, args.runs)
-                report["with_index"] = as_json(again, target=args.events >= 1_000_000)
-                say(f"\nwith the suggested index ({INDEX}):")
-                say(table(again))
-                report["plan_with_index"] = await explain_signals(db, parse_period("30d", now=now))
-            say("\nEXPLAIN ANALYZE, signals per visit (30 days), as migrated:")
-            say("\n".join("  " + line for line in plan))
-            if "plan_with_index" in report:
-                say("\n... with the index:")
-                say("\n".join("  " + line for line in report["plan_with_index"]))
+            if args.explain:
+                report["plans"] = await explain_reports(db, now)
+                say("\nEXPLAIN ANALYZE, each statement:\n")
+                say("\n".join("  " + line for line in report["plans"]))
             if args.keep:
                 say(f"\n(database kept while you press Enter: {url})")
                 await asyncio.to_thread(input)
@@ -358,14 +364,14 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--days", type=int, default=60)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument(
-        "--quick", action="store_true", help="100k events, 3 runs, no index trial (no target)"
-    )
+    parser.add_argument("--quick", action="store_true", help="100k events, 3 runs (no target)")
     parser.add_argument(
         "--json", action="store_true", help="print one JSON object (the tables go to stderr)"
     )
     parser.add_argument("--keep", action="store_true", help="pause before dropping the database")
-    parser.add_argument("--no-index-trial", action="store_true")
+    parser.add_argument(
+        "--explain", action="store_true", help="then EXPLAIN ANALYZE each statement of two reports"
+    )
     parser.add_argument(
         "--cache",
         action="store_true",
@@ -377,7 +383,7 @@ def main() -> None:
     )
     options = parser.parse_args()
     if options.quick:
-        options.events, options.runs, options.no_index_trial = 100_000, 3, True
+        options.events, options.runs = 100_000, 3
     result = asyncio.run(run(options))
     if options.json:
         print(json.dumps(result, indent=2, default=str))
