@@ -377,10 +377,16 @@ async def ai_conversations(
         .subquery("last_handoff")
     )
     escalated = and_(last_handoff.c.last.is_not(None), last_handoff.c.last >= conv.c.first_at)
+    # resolved: not escalated, every question answered, no 👎, no topic asked twice
+    resolved = and_(
+        ~escalated,
+        conv.c.answered == conv.c.questions,
+        conv.c.down == 0,
+        conv.c.sourced == conv.c.topics,
+    )
     stmt = (
         select(
             conv.c.first_at,
-            conv.c.questions,
             # the page of the first question's visit: one index lookup per conversation (as
             # a join, PostgreSQL would hash every page view to find a few thousand)
             func.coalesce(
@@ -388,12 +394,9 @@ async def ai_conversations(
             ),
             conv.c.first_token_ms,
             conv.c.source,
-            conv.c.answered,
-            conv.c.sourced,
-            conv.c.topics,
-            conv.c.down,
-            conv.c.duration,
             case((escalated, 1), else_=0),
+            case((resolved, 1), else_=0),
+            case((resolved, conv.c.duration)),  # time to resolution, for resolved ones only
             func.coalesce(ai_csat.c.n, 0),
             func.coalesce(ai_csat.c.total, 0),
             func.coalesce(ai_csat.c.good, 0),
@@ -405,26 +408,16 @@ async def ai_conversations(
     for row in await read(db, stmt):
         (
             first_at,
-            questions,
             template,
             first_ms,
             source,
-            answered,
-            sourced,
-            topics,
-            down,
-            duration,
             was_escalated,
+            was_resolved,
+            duration,
             n_csat,
             csat_total,
             csat_good,
         ) = row
-        resolved = (
-            not was_escalated
-            and int(answered or 0) == int(questions)
-            and int(down or 0) == 0
-            and int(sourced or 0) == int(topics or 0)
-        )
         out.append(
             Conversation(
                 channel="ai",
@@ -433,11 +426,9 @@ async def ai_conversations(
                 issue_type=issue_types(source),
                 escalated=bool(was_escalated),
                 finished=True,
-                resolved=resolved,
+                resolved=bool(was_resolved),
                 first_response_s=None if first_ms is None else float(first_ms) / 1000.0,
-                resolution_s=max(0.0, float(duration))
-                if resolved and duration is not None
-                else None,
+                resolution_s=None if duration is None else max(0.0, float(duration)),
                 csat_responses=int(n_csat),
                 csat_sum=float(csat_total),
                 csat_good=int(csat_good),
