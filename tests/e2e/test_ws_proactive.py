@@ -169,11 +169,14 @@ async def test_fixing_the_form_and_sending_it_through_is_success(server, connect
     await client.hello({**BILLING, "form_errors": [CARD]})
     t0 = now()
     nudge = await error_loop_nudge(client, t0)
-    assert (await stored(server, nudge["id"])).outcome == "sent"
+    sent = await stored(server, nudge["id"])
+    assert sent.outcome == "sent" and sent.sent_at is not None and sent.shown_at is None
     shown = event("nudge_shown", t0 + 2_700, nudge_id=nudge["id"], signal="error_loop")
     await client.send({"type": "events", "events": [shown]})
     await settled(client)
-    assert (await stored(server, nudge["id"])).outcome == "shown"  # the widget displayed it
+    displayed = await stored(server, nudge["id"])
+    assert displayed.outcome == "shown"  # the widget displayed it
+    assert displayed.sent_at == sent.sent_at and displayed.shown_at >= sent.sent_at
 
     # one more failed try after the nudge, then the fix goes through and the page moves on
     again = [event("submit", t0 + 5_000), event("invalid", t0 + 5_050, message=CARD)]

@@ -70,3 +70,33 @@ async def test_0004_goes_down_and_up_over_existing_rows(db: Database) -> None:
             {"who": '{"user_id": "u-2"}'},
         )
         assert await conn.scalar(text("SELECT user_id FROM sessions WHERE id = 's2'")) == "u-2"
+
+
+async def test_0005_keeps_the_send_time_and_forgets_unreported_showings(db: Database) -> None:
+    await run(db, lambda c: command.downgrade(alembic_config(c), "0004"))
+    t = datetime(2026, 3, 2, 10, tzinfo=UTC)
+    async with db.engine.begin() as conn:  # rows written before the upgrade
+        await conn.execute(
+            text(
+                "INSERT INTO sessions (id, site_key, created_at, last_seen_at, user_agent, "
+                "origin) VALUES ('s1', 'a', :t, :t, '', '')"
+            ),
+            {"t": t},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO nudges (id, session_id, kind, path, text, sources, specific, "
+                "outcome, asked, succeeded, shown_at) VALUES "
+                "('n1', 's1', 'dead_click', '/a', 'x', '[]', false, 'sent', false, false, :t), "
+                "('n2', 's1', 'dead_click', '/a', 'x', '[]', false, 'opened', false, false, :t)"
+            ),
+            {"t": t},
+        )
+    await run(db, lambda c: command.upgrade(alembic_config(c), "head"))
+    async with db.engine.connect() as conn:
+        rows = (await conn.execute(text("SELECT id, sent_at, shown_at FROM nudges"))).all()
+    by_id = {r[0]: r for r in rows}
+    assert by_id["n1"][1] is not None and by_id["n1"][2] is None  # sent, never reported shown
+    assert by_id["n2"][1] is not None and by_id["n2"][2] is not None
+    await run(db, lambda c: command.downgrade(alembic_config(c), "0004"))
+    await run(db, lambda c: command.upgrade(alembic_config(c), "head"))

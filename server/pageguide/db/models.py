@@ -202,13 +202,14 @@ class Nudge(Base):
     text: Mapped[str] = mapped_column(Text)
     sources: Mapped[list[Any]] = mapped_column(default=list)
     specific: Mapped[bool] = mapped_column(default=False)  # grounded in an article, not generic
-    # shown → opened | dismissed; then asked (a question followed) and/or succeeded (the page
-    # changed and the error stopped)
-    outcome: Mapped[str] = mapped_column(String(20), default="shown")
+    # sent → shown (the widget displayed it) → opened | dismissed; then asked (a question
+    # followed) and/or succeeded (the struggle stopped: docs/struggle.md, Outcomes)
+    outcome: Mapped[str] = mapped_column(String(20), default="sent")
     asked: Mapped[bool] = mapped_column(default=False)
     succeeded: Mapped[bool] = mapped_column(default=False)
     latency_ms: Mapped[float | None] = mapped_column(Float)
-    shown_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    shown_at: Mapped[datetime | None] = mapped_column()  # when the widget reported it on screen
     outcome_at: Mapped[datetime | None] = mapped_column()
 
 

@@ -462,7 +462,7 @@ class Generator:
                     sources=[{"title": ARTICLES.get(slug, slug), "url": f"/help/{slug}"}],
                     specific=True, outcome=opened, asked=asked,
                     succeeded=opened == "opened" and rng.random() < 0.55,
-                    latency_ms=round(rng.uniform(40, 400), 1), shown_at=shown,
+                    latency_ms=round(rng.uniform(40, 400), 1), sent_at=shown, shown_at=shown,
                     outcome_at=None if opened == "shown" else shown + timedelta(
                         seconds=rng.uniform(1, 20)),
                 )  # fmt: skip

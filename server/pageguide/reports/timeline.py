@@ -51,7 +51,7 @@ async def session_timeline(
         views = await rows(m.PageView, m.PageView.at)
         events = await rows(m.Event, m.Event.id, event_limit)
         signals = await rows(m.SignalRow, m.SignalRow.at)
-        nudges = await rows(m.Nudge, m.Nudge.shown_at)
+        nudges = await rows(m.Nudge, m.Nudge.sent_at)
         questions = await rows(m.Question, m.Question.at)
         answers = await rows(m.Answer, m.Answer.at)
         feedback = await rows(m.Feedback, m.Feedback.at)
@@ -108,7 +108,7 @@ async def session_timeline(
         )
     for n in nudges:
         add(
-            n.shown_at,
+            n.sent_at,
             "nudge",
             f"nudge ({n.kind}): {_short(n.text)} → {n.outcome}",
             nudge_id=n.id,
