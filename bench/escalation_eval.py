@@ -32,12 +32,14 @@ from pageguide.escalation.classifier import (  # noqa: E402
     EscalationClassifier,
     Example,
 )
-from pageguide.escalation.triggers import (  # noqa: E402
+from pageguide.escalation.models import (  # noqa: E402
     DEFAULT_SETTINGS,
     MESSAGE_KINDS,
     MessageScorer,
     TriggerKind,
     TriggerSettings,
+)
+from pageguide.escalation.triggers import (  # noqa: E402
     classifier_hits,
     evaluate_message,
     rule_hits,

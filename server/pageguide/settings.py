@@ -23,7 +23,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-from .escalation.triggers import TriggerSettings
+from .escalation.models import TriggerSettings
 from .struggle.policy import NudgeSettings
 from .struggle.settings import StruggleSettings
 

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from pageguide.escalation.classifier import PROTOTYPES, EscalationClassifier, Example
-from pageguide.escalation.triggers import DEFAULT_SETTINGS, MESSAGE_KINDS, TriggerKind
+from pageguide.escalation.models import DEFAULT_SETTINGS, MESSAGE_KINDS, TriggerKind
 from pageguide.retrieval.embed import Embedder
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ from collections.abc import Collection, Mapping, Sequence
 
 import pytest
 
-from pageguide.escalation.triggers import (
+from pageguide.escalation.models import (
     AnswerNote,
     ConversationState,
     FeedbackNote,
@@ -17,6 +17,8 @@ from pageguide.escalation.triggers import (
     PageMoment,
     TriggerKind,
     TriggerSettings,
+)
+from pageguide.escalation.triggers import (
     evaluate_action,
     evaluate_message,
     evaluate_message_with_vote,

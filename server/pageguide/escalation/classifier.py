@@ -20,7 +20,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .triggers import MESSAGE_KINDS, TriggerKind
+from .models import MESSAGE_KINDS, TriggerKind
 
 MAX_SEGMENTS = 4  # the whole message and up to three of its sentences, one batched encode
 MAX_CHARS = 2_000  # the protocol's limit for `ask.text`

@@ -9,16 +9,16 @@ from typing import Any
 
 from .. import protocol as p
 from ..identity import VerifiedAccount
-from .service import Escalations
-from .triggers import (
+from .models import (
     AnswerNote,
     ConversationState,
     EscalationDecision,
     FeedbackNote,
     PageMoment,
     TriggerHit,
-    evaluate_action,
 )
+from .service import Escalations
+from .triggers import evaluate_action
 
 Send = Callable[[p.Frame], Awaitable[None]]
 HISTORY = 12  # state entries kept per list: the triggers look at the last few only

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..handoff import HandoffPacket
 from ..settings import Settings
-from .triggers import TriggerKind
+from .models import TriggerKind
 
 VOTE_PROMPT = (
     "You route customer-support conversations. Decide which of the listed categories apply to "

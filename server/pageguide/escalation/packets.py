@@ -21,7 +21,7 @@ from ..handoff import (
     summarise,
 )
 from ..identity import VerifiedIdentity, VisitorIdentity
-from .triggers import TriggerHit
+from .models import TriggerHit
 
 
 def _utc(at: datetime) -> datetime:

@@ -24,13 +24,15 @@ from ..inbox.auth import SignedIn
 from ..insights.drafts import on_handoff_closed
 from ..settings import Settings
 from . import packets
-from .outbox import Outbox
-from .triggers import (
+from .models import (
     ConversationState,
     EscalationDecision,
     LlmVote,
     TriggerHit,
     TriggerSettings,
+)
+from .outbox import Outbox
+from .triggers import (
     evaluate_message,
     evaluate_message_with_vote,
     evaluate_state,

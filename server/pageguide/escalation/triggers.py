@@ -1,8 +1,8 @@
 """Escalation triggers: should this conversation go to a person, and why.
 
-Pure code. Two kinds of evidence feed one list of `TriggerHit`s:
+Pure code. Two kinds of evidence feed one list of `TriggerHit`s (models.py):
 
-- a message (`evaluate_message`): phrase rules below, plus the embedding classifier
+- a message (`evaluate_message`): the phrase rules (phrases.py), plus the embedding classifier
   (`classifier.py`) for phrasings the rules do not know, plus an optional LLM vote on the
   borderline cases (`evaluate_message_with_vote`);
 - the conversation (`evaluate_state`): verified account attributes, answer confidence,
@@ -15,34 +15,25 @@ Pure code. Two kinds of evidence feed one list of `TriggerHit`s:
 from __future__ import annotations
 
 import asyncio
-import enum
-import re
-from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Annotated, Literal, Protocol
-
-from pydantic import BaseModel, ConfigDict, Field
+from collections.abc import Collection, Sequence
 
 from ..identity import VerifiedAccount
-
-
-class TriggerKind(enum.StrEnum):
-    # from what the user wrote
-    ASKED_FOR_HUMAN = "asked_for_human"
-    STRONG_EMOTION = "strong_emotion"
-    CHURN_RISK = "churn_risk"
-    BILLING_DISPUTE = "billing_dispute"
-    LEGAL_SECURITY = "legal_security"
-    OUTAGE = "outage"
-    # from the verified account
-    ENTERPRISE_ACCOUNT = "enterprise_account"
-    HIGH_VALUE_ACCOUNT = "high_value_account"
-    NAMED_ACCOUNT = "named_account"
-    # from the conversation
-    LOW_CONFIDENCE = "low_confidence"
-    THUMBS_DOWN = "thumbs_down"
-    REPEATED_STRUGGLE = "repeated_struggle"
-
+from .models import (
+    ACCOUNT_KINDS,
+    DEFAULT_SETTINGS,
+    EMPTY_STATE,
+    MESSAGE_KINDS,
+    ConversationState,
+    EscalationDecision,
+    HitSource,
+    LlmVote,
+    MessageScorer,
+    PageMoment,
+    TriggerHit,
+    TriggerKind,
+    TriggerSettings,
+)
+from .phrases import AFFIRMATIVE, GUARDS, QUESTION, RULES, normalise
 
 _LABELS: dict[TriggerKind, str] = {
     TriggerKind.ASKED_FOR_HUMAN: "a request for a person",
@@ -52,514 +43,34 @@ _LABELS: dict[TriggerKind, str] = {
     TriggerKind.LEGAL_SECURITY: "a legal or security matter",
     TriggerKind.OUTAGE: "an outage",
 }
-MESSAGE_KINDS: tuple[TriggerKind, ...] = (
-    TriggerKind.ASKED_FOR_HUMAN,
-    TriggerKind.STRONG_EMOTION,
-    TriggerKind.CHURN_RISK,
-    TriggerKind.BILLING_DISPUTE,
-    TriggerKind.LEGAL_SECURITY,
-    TriggerKind.OUTAGE,
-)
-ACCOUNT_KINDS: frozenset[TriggerKind] = frozenset(
-    {TriggerKind.ENTERPRISE_ACCOUNT, TriggerKind.HIGH_VALUE_ACCOUNT, TriggerKind.NAMED_ACCOUNT}
-)
-
-Score = Annotated[float, Field(ge=0.0, le=1.0)]
-HitSource = Literal["rule", "classifier", "llm", "action", "account", "conversation"]
+_URGENT = {TriggerKind.LEGAL_SECURITY, TriggerKind.OUTAGE}
+EVIDENCE_CHARS = 120
 
 
-class TriggerHit(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    kind: TriggerKind
-    score: Score
-    reason: str  # one line a support agent reads
-    evidence: str = ""  # the words or numbers that fired it
-    source: HitSource = "rule"
-    rule: str = ""  # which phrase rule, for tuning; empty for other sources
+def _clip(text: str) -> str:
+    """The evidence a hit keeps: the words that fired it, trimmed."""
+    return text.strip()[:EVIDENCE_CHARS]
 
 
-class TriggerSettings(BaseModel):
-    """Which triggers run and their thresholds. A site's `[escalation]` table maps onto it."""
+def _fact(kind: TriggerKind, source: HitSource, reason: str, evidence: str) -> TriggerHit:
+    """A hit from a fact about the account or the conversation rather than a reading: score 1."""
+    return TriggerHit(kind=kind, score=1.0, source=source, reason=reason, evidence=evidence)
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    enabled: frozenset[TriggerKind] = Field(
-        frozenset(TriggerKind), description="Triggers that may fire (all by default)."
+def _reading(
+    kind: TriggerKind, score: float, text: str, source: HitSource, note: str = ""
+) -> TriggerHit:
+    """A hit from the classifier's reading of a message (`note`: who else agreed)."""
+    return TriggerHit(
+        kind=kind,
+        score=round(score, 3),
+        reason=f"reads like {_LABELS[kind]} (classifier {score:.2f}{note})",
+        evidence=_clip(text),
+        source=source,
     )
-    classifier_threshold: Score = Field(
-        0.45, description="Classifier probability at which a message kind fires."
-    )
-    classifier_thresholds: dict[TriggerKind, Score] = Field(
-        {}, description="Per-kind overrides of `classifier_threshold`."
-    )
-    question_threshold: Score = Field(
-        0.9,
-        description="Classifier probability needed by a how-to question ('how do I…', "
-        "'where is…') with no phrase rule behind it.",
-    )
-    llm_band: Score = Field(
-        0.25,
-        description="With an LLM configured, scores this far below the threshold are put to "
-        "an LLM vote; below the band the classifier's 'no' stands.",
-    )
-    llm_timeout_s: Annotated[float, Field(gt=0)] = Field(
-        3.0, description="The vote is skipped (the classifier decides) when the LLM is slower."
-    )
-    low_confidence_below: Score = Field(
-        0.35, description="An answer below this retrieval confidence counts as low confidence."
-    )
-    low_confidence_streak: Annotated[int, Field(ge=1)] = Field(
-        2, description="Low-confidence answers in a row that fire `low_confidence`."
-    )
-    thumbs_down_count: Annotated[int, Field(ge=1)] = Field(
-        1, description="Answers rated down that fire `thumbs_down`."
-    )
-    struggle_after_help: Annotated[int, Field(ge=1)] = Field(
-        2, description="Struggle signals on one page after help was shown there."
-    )
-    enterprise_tiers: frozenset[str] = Field(
-        frozenset({"enterprise"}), description="Verified account tiers that count as enterprise."
-    )
-    mrr_threshold: Annotated[float, Field(ge=0)] | None = Field(
-        None, description="Verified MRR at or above which an account is high value (off: None)."
-    )
-    named_accounts: frozenset[str] = Field(
-        frozenset(), description="Verified account ids (or names) treated as key accounts."
-    )
-    key_accounts_escalate_alone: bool = Field(
-        False,
-        description="If true, an account rule alone hands over every conversation; otherwise "
-        "it raises priority and lowers the low-confidence streak to one answer.",
-    )
-
-
-DEFAULT_SETTINGS = TriggerSettings()
-
-
-# ---------------------------------------------------------------- conversation state
-
-
-class AnswerNote(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    message_id: str
-    confidence: Score
-
-
-class FeedbackNote(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    message_id: str
-    rating: Literal["up", "down"]
-
-
-class PageMoment(BaseModel):
-    """Help shown on a page (an answer or a nudge), or a struggle signal there."""
-
-    model_config = ConfigDict(frozen=True)
-
-    page_path: str
-    at_ms: int
-    kind: str = ""
-
-
-class ConversationState(BaseModel):
-    """What the triggers know about a conversation besides the current message.
-
-    `account` must come from a verified identity token only (`identity.VerifiedIdentity`),
-    never from what the browser claims.
-    """
-
-    model_config = ConfigDict(frozen=True)
-
-    answers: tuple[AnswerNote, ...] = ()  # oldest first
-    feedback: tuple[FeedbackNote, ...] = ()
-    help_shown: tuple[PageMoment, ...] = ()
-    struggles: tuple[PageMoment, ...] = ()
-    account: VerifiedAccount | None = None
-    offered_human: bool = False  # the last answer offered a person
-
-
-EMPTY_STATE = ConversationState()
-
-
-class MessageScorer(Protocol):
-    """The classifier as the triggers see it (see classifier.py)."""
-
-    def scores(self, text: str) -> Mapping[TriggerKind, float]: ...
-
-
-LlmVote = Callable[[str, Sequence[TriggerKind]], Awaitable[Collection[TriggerKind]]]
-"""Given a message and candidate kinds, return the kinds the LLM agrees apply."""
 
 
 # ---------------------------------------------------------------- phrase rules
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """A named pattern; `also` must match somewhere too, `unless` vetoes the rule, and
-    `max_words` keeps it to short messages ("not you, a person")."""
-
-    name: str
-    pattern: re.Pattern[str]
-    also: re.Pattern[str] | None = None
-    unless: re.Pattern[str] | None = None
-    max_words: int | None = None
-
-    def search(self, text: str) -> str | None:
-        if self.max_words is not None and len(text.split()) > self.max_words:
-            return None
-        found = self.pattern.search(text)
-        if found is None:
-            return None
-        if self.also is not None and self.also.search(text) is None:
-            return None
-        if self.unless is not None and self.unless.search(text) is not None:
-            return None
-        return found.group(0)
-
-
-def _re(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE | re.VERBOSE)
-
-
-# Vocabulary shared by several rules.
-_PERSON = r"""(?:human|humans|person|people|someone|somebody|agent|agents|rep|reps|representative
-    |operator|manager|supervisor|engineer|engineers|staff|support|team
-    |customer\s(?:service|support|care)
-    |help\s?desk|sales|member|team\smember|specialist|advisor|adviser|consultant|conseiller)\b"""
-_DET = r"(?:a\s|an\s|the\s|some\s|your\s|one\sof\syour\s|a\smember\sof\syour\s)?"
-_REAL = r"(?:real\s|actual\s|live\s|human\s)?"
-_FAILURE = r"""\b(?:can'?t|cannot|unable|locked\sout|not\s(?:working|loading|responding)
-    |isn'?t\s(?:working|loading)|won'?t\s(?:load|work|open)|down|broken|errors?|timeouts?
-    |timing\sout|fail\w*|stopped|spins?|spinning|zero|50[0234]|blank|crash\w*|nothing\sworks
-    |unavailable|won'?t\sload)\b"""
-_COMPETITORS = r"""(?:mixpanel|amplitude|google\sanalytics|ga4|heap|posthog|plausible|fathom
-    |matomo|hotjar|pendo|segment|intercom|zendesk|hubspot|fullstory|looker|tableau|piwik)"""
-
-# A table of patterns reads better unwrapped.
-# fmt: off
-RULES: dict[TriggerKind, tuple[Rule, ...]] = {
-    TriggerKind.ASKED_FOR_HUMAN: (
-        Rule("talk_to_person", _re(
-            rf"\b(?:talk|speak|chat|tlak|speek)\w*\s+(?:to|with)\s+{_DET}{_REAL}{_PERSON}")),
-        Rule("real_person", _re(
-            r"\b(?:real|actual|live|human|flesh\sand\sblood)[\s-]+(?:person|human|being|agent"
-            r"|people|support|chat|operator)\b")),
-        Rule("connect_me", _re(
-            r"\b(?:connect|transfer|put|patch|forward|pass|hand|escalate|route|send)\w*\s+"
-            r"(?:me|us|this|it|my\s(?:issue|case|question|ticket|request|problem|chat))\s+"
-            rf"(?:through\s|over\s)?(?:to|with)\s+{_DET}(?:(?!my\b|our\b)\w+\s)?{_PERSON}")),
-        Rule("be_transferred", _re(
-            r"\b(?:be|get|being)\s(?:transferred|connected|put\sthrough|escalated|passed|routed)"
-            rf"\s(?:to|with)\s{_DET}(?:\w+\s)?{_PERSON}")),
-        Rule("reach_person", _re(
-            r"\b(?:reach|contact|get\shold\sof|get\sin\stouch\swith|email|call|ring|phone)\s+"
-            rf"{_DET}{_REAL}(?:{_PERSON}|team\b)")),
-        Rule("get_me_person", _re(
-            r"\b(?:get|give|find|bring)\s+(?:me|us)\s+(?:a\s|an\s|some\s)?"
-            r"(?:human|person|agent|operator|real|someone|somebody|manager|rep)\b")),
-        Rule("want_person", _re(
-            r"\b(?:want|need|prefer|rather\shave|like)\s+(?:a\s|an\s)?(?:real\s|actual\s)?"
-            r"(?:human|person|agent|operator|representative)\b")),
-        Rule("someone_from_you", _re(
-            r"\b(?:someone|somebody|anyone|a\sperson)\s(?:from|at|on)\s(?:your|the\slumen)\s"
-            r"(?:side|end|team|company|support|staff)")),
-        Rule("book_a_call", _re(
-            r"\b(?:book|schedule|arrange|set\sup|have|get|jump\son)\s(?:a\s|an\s)?(?:quick\s)?"
-            r"(?:call|meeting|zoom|video\scall|phone\scall)\s(?:with|from)\b|\bon\sa\s(?:call"
-            r"|phone\scall|zoom)\b")),
-        Rule("short_person", _re(r"\b(?:a|an|real|actual)\s(?:person|human|agent)\b"), max_words=6),
-        Rule("need_somebody", _re(
-            r"\b(?:want|need)\s+(?:somebody|someone)\s+(?:who|that|from|to\s(?:help|look|call"
-            r"|check|contact))")),
-        Rule("call_me_back", _re(
-            r"\b(?:give|send)\s+me\s+a\s+(?:call|ring|phone\scall)\b|\b(?:call|ring|phone"
-            r"|email|contact|get\sback\sto|reach\sout\sto)\s+me\b(?:\s+back)?")),
-        Rule("ticket", _re(
-            r"\b(?:open|file|raise|create|submit|log)\s+(?:a\s+)?(?:support\s+)?"
-            r"(?:ticket|case)\b")),
-        Rule("callback", _re(
-            r"\b(?:call\s?back|ring\sback|help\sfrom\s(?:your|a|an|one\sof\syour)\s(?:team|staff"
-            r"|support|person|human|agent|engineer|expert))\b")),
-        Rule("phone_line", _re(
-            r"\b(?:phone|telephone)\s(?:number|line|support)\b|\bnumber\si\scan\scall\b")),
-        Rule("anyone_there", _re(
-            r"\bis\s(?:there\s)?any(?:one|body)\s(?:there|real|around)\b")),
-        Rule("who_to_contact", _re(
-            r"\bwho\s(?:can|should|do)\si\s(?:contact|talk\sto|speak\sto|reach|call|email)\b")),
-        Rule("one_word", _re(
-            r"""^\W*(?:agent|human|operator|representative|rep|a\sperson|person|real\sperson
-            |live\sagent|customer\sservice|support\splease|a\shuman)\W*
-            (?:please|pls|plz|now)?\W*$""")),
-        Rule("other_language", _re(
-            r"""\bhablar\scon\s(?:una\spersona|un\shumano|alguien|un\sagente|soporte)
-            |\bparler\s(?:à|a)\s(?:un|une|quelqu)\S*\s?(?:humain|personne|conseill\w*|agent)?
-            |\bmit\s(?:einem|einer|jemandem)\s?(?:menschen|mitarbeiter\w*|berater\w*)?\s
-            (?:sprechen|reden)""")),
-    ),
-    TriggerKind.STRONG_EMOTION: (
-        Rule("swearing", _re(
-            r"""\b(?:f+u+c+k+\w*|f\*+c?k\w*|fck\w*|fking|effing|shit\w*|sh\*t|bullshit|wtf|ffs
-            |omfg|goddamn\w*|screw\s(?:this|you|it)|pissed)\b""")),
-        Rule("mild_swearing", _re(
-            r"\b(?:damn\w*|crap\w*|bloody|hell)\b"), unless=_re(
-            r"\b(?:thanks?|thank\syou|thx|great|awesome|neat|nice|love|perfect"
-            r"|cool|amazing|helpful|worked|quick|easy|clever)\b")),
-        Rule("this_is_outrageous", _re(
-            r"""\b(?:this\sis|that'?s|it'?s|this\sis\sjust|how|what\sa|so)\s(?:\w+\s)?
-            (?:a\s|an\s)?(?:ridiculous|absurd|unacceptable|outrageous|insane|joke|pathetic
-            |disgrace|disgraceful|infuriating|unbelievable|terrible|horrible|awful|nightmare
-            |mess|disaster)\b""")),
-        Rule("intensified", _re(
-            r"""\b(?:absolutely|utterly|completely|totally|truly|beyond|just)\s(?:ridiculous|absurd
-            |unacceptable|outrageous|pathetic|infuriating|useless|awful|terrible|horrible)\b""")),
-        Rule("strong_feeling", _re(
-            r"""\b(?:so|very|really|extremely|incredibly|absolutely|beyond|totally|fucking|super)
-            \s(?:frustrated|frustrating|angry|furious|annoyed|annoying|upset|pissed|mad|livid
-            |disappointed|disappointing|infuriating|maddening|unacceptable|fed\sup)\b""")),
-        Rule("i_am_furious", _re(
-            r"""\b(?:i'?m|i\sam|we'?re|we\sare)\s(?:\w+\s)?(?:furious|livid|fuming|outraged
-            |disgusted|fed\sup|sick\sand\stired|losing\smy\smind|at\smy\swits'?\send)""")),
-        Rule("contempt", _re(
-            r"""\b(?:useless|garbage|rubbish|pathetic|atrocious|incompetent)\b
-            |\b(?:worst|most\suseless)\s(?:\w+\s){0,3}?(?:ever|software|product|app|tool
-            |experience|service|support)\b""")),
-        Rule("exasperation", _re(
-            r"""\bare\syou\s(?:kidding|serious|joking)|\bseriously\s?[?!]{2}|\bi'?ve\shad\sit
-            |\bhad\senough\b|\bfor\s(?:crying\sout\sloud|god'?s\ssake|heaven'?s\ssake|pete'?s
-            \ssake)|\b(?:throw|smash)\s(?:my|the)\s(?:laptop|computer|phone)|\bpull(?:ing)?\smy
-            \shair|\b(?:is|are|was|been)\s(?:a\s|an\s|such\sa\s|a\scomplete\s|an\sabsolute\s)
-            (?:disaster|joke|nightmare|shambles|farce|train\swreck)\b
-            |\bwasted\s(?:my|our)\s(?:\w+\s)?(?:time|day|afternoon|morning
-            |week|hours|evening)|\byou\speople\b|\bi\shate\s(?:this|it|you)\b|\bsick\s(?:and|&)
-            \stired\b|\bfed\sup\b|\bthanks\sfor\snothing\b|\bdriving\sme\s(?:crazy|mad|nuts)""")),
-    ),
-    TriggerKind.CHURN_RISK: (
-        Rule("cancel_subscription", _re(
-            r"""\b(?:cancel\w*|terminat\w*|end|ending|close|closing|deactivat\w*|delet\w*
-            |shut\sdown)\s(?:of\s)?(?:my|our|the|this)?\s?(?:whole\s|entire\s)?
-            (?:[\w']+\s)?(?:subscription|account|plan|contract|membership|workspace|organi[sz]ation
-            |service|paid\splan|licen[cs]e)\b""")),
-        Rule("intent_to_cancel", _re(
-            r"""\b(?:like|want|wish|need|going|plan\w*|decided|ready|time)\s(?:to\s)?
-            (?:cancel|unsubscribe|quit|leave\syou)\b(?!\s(?:a|an|the|this|that|my|our|it)\b)""")),
-        Rule("elsewhere", _re(
-            r"""\b(?:mov\w+|tak\w+|switch\w*|migrat\w+|go\w*)\b[^.?!]{0,30}\b(?:elsewhere
-            |somewhere\selse|away\sfrom\s(?:you|your))|\b(?:convince|persuade)\s(?:me|us)\snot\sto
-            \sleave|\breason\sto\sstay\b|\bwhy\sshould\s(?:i|we)\sstay\b""")),
-        Rule("account_cancelled", _re(
-            r"\b(?:account|subscription|plan|workspace)\s(?:\w+\s)?(?:deactivated|cancell?ed"
-            r"|closed|terminated|deleted)\b|\bcancel\s(?:everything|it\sall)\b")),
-        Rule("switching", _re(
-            rf"""\b(?:switch\w*|mov\w+|migrat\w+|go\w*\sback|going|leav\w+)\s(?:over\s)?
-            (?:to|for)\s(?:a\s)?(?:competitor|another\s(?:tool|product|vendor|provider|platform
-            |solution|service)|{_COMPETITORS}\b)""")),
-        Rule("alternatives", _re(
-            r"""\b(?:look\w*|shop\w*|consider\w*|evaluat\w*|explor\w*|found|find\w*|try\w*)
-            \s(?:at\s|for\s|out\s)?(?:other\s|some\s)?(?:alternatives|competitors?
-            |another\s(?:tool|product|vendor|provider|platform|solution)|other\s(?:tools
-            |products|vendors|options|solutions))""")),
-        Rule("done_with", _re(
-            r"""\b(?:i'?m|i\sam|we'?re|we\sare)\s(?:so\s|completely\s|totally\s)?
-            (?:done|finished|through)\swith\s(?:this|it|you|your\s\w+|the\s(?:product|app
-            |service|tool))\b""")),
-        Rule("not_renewing", _re(
-            r"""\b(?:not|won'?t|don'?t|no)\b[^.?!]{0,25}\brenew\w*
-            |\b(?:stop|quit)\s(?:using|paying)\b
-            |\bwhy\s(?:should|would)\s(?:we|i)\s(?:keep|continue)\s(?:paying|using)""")),
-        Rule("replace_us", _re(
-            r"\breplac\w*\s(?:you|lumen|your\s(?:product|app|service|tool))\s(?:with|by)\b")),
-        Rule("leaving", _re(
-            r"\bwe'?re\s(?:leaving|out)\b|\bwe\sare\s(?:leaving|out)\b")),
-        Rule("unsubscribe_paid", _re(
-            r"\bunsubscrib\w*\s(?:from\s)?(?:the\s|my\s|our\s)?(?:paid|pro|premium|business"
-            r"|plan|subscription|service)")),
-        Rule("out_of_contract", _re(
-            r"\b(?:get|want|way)\sout\sof\s(?:the|my|our|this)\s(?:\w+\s)?(?:contract|plan"
-            r"|subscription|agreement|commitment)")),
-        Rule("not_worth_it", _re(
-            r"""\bdowngrad\w*\s(?:me\s|us\s|(?:my|our)\s(?:account|plan)\s)?to\s(?:the\s)?
-            (?:free|starter|basic|cheapest)|\b(?:not|isn'?t|no\slonger)\b[^.?!]{0,20}
-            \bworth\s(?:it|the\s(?:money|price|cost))|\bjustify\sthe\s(?:price|cost)""")),
-    ),
-    TriggerKind.BILLING_DISPUTE: (
-        Rule("double_charge", _re(
-            r"""\b(?:charged|billed|debited|invoiced|paid|taken)\s(?:\w+\s){0,2}
-            (?:twice|two\stimes|double
-            |multiple\stimes|2x|three\stimes)\b|\bdouble[\s-]?(?:charged|billed|charge|payment)
-            |\b(?:two|2|duplicate|multiple)\s(?:separate\s)?(?:payments|charges|invoices
-            |transactions)\b""")),
-        Rule("refund", _re(
-            r"""\b(?:want|need|get|give|issue|request|process|like|demand|expect|asking\sfor
-            |where'?s|waiting\s(?:on|for)|about)\s(?:me\s|us\s)?(?:a\s|my\s|our\s|the\s)?
-            (?:full\s|partial\s)?refund|\brefund\s(?:me|us|my|our|the|this|that|it)\b
-            |\b(?:my|our)\srefund\b|\b(?:my|our|the)\smoney\sback\b|\breimburs\w*
-            |\b(?:want|need)\s(?:a\s)?credit\b""")),
-        Rule("chargeback", _re(
-            r"\bcharge\s?backs?\b|\bdisput\w+\s(?:the\s|a\s|this\s)?(?:charge|payment"
-            r"|transaction)|\bdisputed\b")),
-        Rule("unrecognised_charge", _re(
-            r"""\b(?:charge|payment|transaction|debit|bill\w*|invoice)s?\b[^.?!]{0,40}\b(?:don'?t
-            |do\snot|didn'?t|did\snot|never|can'?t|cannot)\s(?:recogni[sz]e|authori[sz]e|know
-            |agree\w*|sign\w*\sup|ask\w*|approv\w*|order\w*|make|made)
-            |\bunauthori[sz]ed\s(?:charge|payment|transaction|debit)""")),
-        Rule("charged_after_cancel", _re(
-            r"""\b(?:charged|billed|invoiced)\b[^.?!]{0,40}\b(?:after|even\sthough|despite
-            |although)\b[^.?!]{0,30}\b(?:cancel\w*|downgrad\w*|removed|deleted|clos\w+)
-            |\bstill\s(?:being\s|getting\s)?(?:charged|billed|invoiced)
-            |\b(?:charged|billed|paying|invoiced)\sfor\s(?:a\s|an\s|the\s)?(?:\w+\s){0,3}
-            (?:i|we)\s(?:removed|deleted|cancell?ed|downgraded|never\sused)""")),
-        Rule("wrong_amount", _re(
-            r"""\b(?:overcharg\w*|over-charg\w*|wrongly\s(?:charged|billed)|incorrect(?:ly)?
-            \s(?:charged|billed|invoice|charge|amount)|billing\s(?:error|mistake))\b
-            |\b(?:invoice|bill|charge|price|renewal|statement)\b[^.?!]{0,50}\b(?:wrong
-            |incorrect|different|mistake|doesn'?t\smatch|too\shigh|went\sup|go\sup
-            |without\s(?:any\s)?(?:notice|warning))|\b(?:billed|charged|invoiced)\s(?:\w+\s)?for\b
-            [^.?!]{0,40}\bbut\b|\b(?:invoice|bill|statement)\s(?:shows|says)\b[^.?!]{0,40}
-            \bbut\b""")),
-        Rule("reverse_it", _re(
-            r"\b(?:reverse|undo)\s(?:the\s|that\s|this\s)?(?:charge|payment|renewal|transaction)"
-            r"|\b(?:need|want)\s(?:that|it|this)\sreversed|\bpromised\b[^.?!]{0,40}"
-            r"\b(?:discount|price|rate|credit)")),
-    ),
-    TriggerKind.LEGAL_SECURITY: (
-        Rule("privacy_request", _re(
-            r"""\b(?:gdpr|ccpa|dsar|data\ssubject|subject\saccess|right\sto\s(?:be\sforgotten
-            |erasure|access|deletion)|dpa|data\sprocessing\s(?:agreement|addendum)
-            |privacy\srequest|do\snot\ssell|data\sprotection\s(?:officer|authority))\b
-            |\b(?:copy|export|delete|erase|remove|all)\b[^.?!]{0,40}\bpersonal\s(?:data
-            |information)|\b(?:erase|delete|remove|wipe)\b[^.?!]{0,30}\b(?:records?|data
-            |information|everything)\s(?:about|on|of)\sme\b
-            |\bpersonal\s(?:data|information)\b[^.?!]{0,30}\b(?:you\s(?:hold
-            |have|store|keep)|about\sme)""")),
-        Rule("compromised", _re(
-            r"""\b(?:hacked|breach\w*|compromised|phishing|unauthori[sz]ed\saccess
-            |account\stakeover)\b|\b(?:password\sreset|login|sign[\s-]?in|2fa|verification)
-            \s(?:email|code|attempt|alert|text)s?\b[^.?!]{0,30}\b(?:didn'?t|did\snot|never)
-            \s(?:request|ask|make|do|trigger)|\b(?:key|token|secret|password|credentials?)
-            \s(?:was\s|were\s
-            |got\s|has\sbeen\s)?(?:exposed|leaked|stolen|compromised)|\b(?:exposed|leaked
-            |posted|published|committed)\s(?:our\s|my\s|the\s)?(?:api\s)?(?:key|token|secret
-            |password|credentials)""")),
-        Rule("vulnerability", _re(
-            r"""\b(?:vulnerabilit\w+|security\s(?:issue|hole|flaw|bug|problem|incident|review
-            |questionnaire|report)|xss|cross[\s-]site|sql\sinjection|csrf|exploit\w*
-            |pen\s?test\w*|bug\sbounty|responsible\sdisclosure)\b""")),
-        Rule("stranger_access", _re(
-            r"""\b(?:someone|somebody|unknown|stranger)\b[^.?!]{0,60}\b(?:logged|log\sin
-            |signed|accessed|changed)\b|\b(?:wasn'?t|not)\s(?:me|us)\b[^.?!]{0,40}\blog
-            |\b(?:former|ex-?)\s?(?:employee|colleague|staff|contractor)\w*\b[^.?!]{0,40}
-            \b(?:access|log)|\b(?:other\scustomers'?|other\speople'?s|someone\selse'?s
-            |another\s(?:customer|company|user|team)'?s)\s(?:data|sites?|accounts?|dashboards?
-            |reports?|emails?)""")),
-        Rule("legal_action", _re(
-            r"""\b(?:lawyers?|attorney|solicitor|legal\s(?:action|team|department|request
-            |counsel|notice)|sue|suing|lawsuit|subpoena|litigation|cease\sand\sdesist
-            |law\senforcement)\b""")),
-        Rule("compliance", _re(
-            r"""\b(?:soc\s?2|iso\s?27001|hipaa|compliance\s(?:team|review|questionnaire
-            |officer|report)|data\sresidency)\b|\bwhere\s(?:exactly\s)?(?:is|are)\s(?:our|my
-            |the)\sdata\s(?:stored|hosted|kept)""")),
-    ),
-    TriggerKind.OUTAGE: (
-        Rule("everything_down", _re(
-            r"""\b(?:everything|the\s(?:whole|entire)\s(?:app|site|platform|service|dashboard
-            |thing)|(?:your|the)\s(?:site|app|service|platform|api|servers?|website|product)
-            |it\sall)\s(?:is\s|are\s|seems\s|looks\s|went\s|has\sgone\s|'s\s)?(?:to\sbe\s)?
-            (?:completely\s|totally\s)?(?:down|offline|unreachable|not\sresponding)\b""")),
-        Rule("is_it_down", _re(
-            r"\bis\s(?:the\s|your\s)?\w+\s(?:down|offline)\s*(?:\?|right\snow|for\s(?:everyone"
-            r"|anyone))|\bservice\sunavailable\b|\b(?:something|anything)\s(?:wrong|broken|going"
-            r"\son)\s(?:on|at|with)\syour\s(?:end|side|servers?)|\b(?:problem|issue)s?\son\syour"
-            r"\s(?:end|side)|\b(?:an?\s|major\s|widespread\s)outage\b|\bservice\sdisruption\b"
-            r"|\bis\s(?:the\sservice|your\sservice|there\san?\s\w*\s?(?:issue|problem|incident))"
-            r"\s?(?:having\s(?:issues|problems|trouble))?")),
-        Rule("nobody_can", _re(
-            r"""\b(?:none\sof\s(?:my|our|the)\s\w+|no\s?one|nobody)\b[^.?!]{0,40}
-            \bcan\s(?:log|access|sign|load|use|open|see|get)|\bnone\sof\s(?:my|our|the)\s\w+
-            \s(?:load|work|open|show|render)""")),
-        Rule("many_affected", _re(
-            r"""\b(?:everyone|everybody|everywhere|all\s(?:of\s)?(?:our\s|my\s|the\s)?(?:users
-            |customers|team|colleagues|staff|sites|dashboards|pages|requests|agents|websites
-            |calls)|any(?:one|body)\s(?:in|on|at)\s(?:the|my|our)\s\w+|across\sthe\sboard
-            |(?:the\s)?(?:entire|whole)\s(?:team|org|organi[sz]ation|company|office
-            |workspace|app|site|platform)|(?:multiple|several|many)\s(?:users|colleagues
-            |people|customers)|(?:any|all)\sof\s(?:us|our\s(?:pages|sites|users))|every\s(?:request
-            |call|page|site|user|customer))\b"""), also=_re(
-            _FAILURE)),
-    ),
-}
-# fmt: on
-
-# Innocent uses of trigger words. A guard's span is masked before the rules of its kind run,
-# and a guarded message gets no classifier-only hit of that kind.
-# fmt: off
-_GUARDS: dict[TriggerKind, str] = {
-    TriggerKind.ASKED_FOR_HUMAN: (
-        r"""human[\s-]readable|\bbots?\s(?:from|vs\.?|versus|and|or)\shumans?\b
-        |\bhumans?\s(?:from|vs\.?|versus|and|or)\sbots?\b|\b(?:someone|somebody|person|people
-        |teammate|colleague)s?\s(?:else\s)?(?:on|in|from)\s(?:my|our)\s(?:team|org\w*|company
-        |workspace)|\bcontact\ssupport\s(?:link|button|page|form|widget)|\b(?:user|browser)
-        \sagent\b|\bagent\s(?:field|column)|\b(?:talk|speak)\sto\sthe\s(?:api|webhook|server)
-        |\b(?:email|contact|call)\s(?:my|our)\s(?:users|customers|visitors)
-        |\b(?:add|invite|remove|mention|assign|tag|share\swith)\s(?:a\s|another\s|the\s)?(?:person
-        |people|someone|somebody|human|user|agent)|\b(?:don'?t|do\snot|never|no)\s(?:need|want)
-        \s(?:to\s(?:talk|speak|chat)\s(?:to|with)\s)?(?:a\s|an\s)?(?:real\s)?(?:person|human
-        |agent|someone|somebody|anyone)|\bno\sneed\sfor\s(?:a\s)?(?:person|human|agent)"""),
-    TriggerKind.STRONG_EMOTION: (
-        r"""\b(?:crazy|insanely|ridiculously|stupidly|damn|bloody)\s(?:good|fast|quick|easy
-        |useful|cool|nice|clever)\b|\b(?:kind\sof|kinda|sort\sof|a\s(?:bit|little)|slightly
-        |somewhat|mildly)\s(?:annoying|annoyed|frustrating|frustrated|confusing|irritating|odd
-        |weird|slow)"""),
-    TriggerKind.CHURN_RISK: (
-        r"""\b(?:cancel\w*|terminat\w*|delet\w*|stop)\s(?:a\s|an\s|the\s|this\s|that\s|my\s
-        |our\s)?(?:scheduled\s|running\s|pending\s)?(?:report|export|import|invitation|invite
-        |job|goal|chart|filter|alert|sync|event|session|download|csv)|churn(?:ed)?\s(?:rate
-        |users|customers|visitors)|\bwho\schurned\b|cancellations?\s(?:in|from)\s(?:my|our)
-        |done\swith\s(?:the|my)\s(?:setup|onboarding|import|tutorial)|\btheir\s(?:subscription
-        |account|plan)s?|\b(?:customers?|users?|visitors?|members?)\s(?:\w+\s)?cancel\w*
-        |visitors\sdowngraded
-        |\b(?:import|data)\sfrom\s\w+|switch\s(?:between|the\s\w+\sto)"""),
-    TriggerKind.BILLING_DISPUTE: (
-        r"""\brefunds?\s(?:column|webhook|event|rate|field|tracking|revenue|metric)
-        |\btrack\w*\srefunds|\brefunds\sas\b|\bchargeback\s(?:rate|field|column|metric)"""),
-    TriggerKind.LEGAL_SECURITY: (
-        r"\bgdpr[\s-](?:cookie|consent|banner|mode)|\blegal\s(?:basis|entity|name)"
-        r"|\bmemory\sleak|\bsecurity\s(?:settings|page|tab|section|headers|options|log|keys?)"),
-    TriggerKind.OUTAGE: (
-        r"""\b(?:uptime|downtime)\s(?:alert|monitor|report|check|chart)\w*|\bwhen\s(?:my|our)
-        \s(?:site|server|app|website)\s(?:is|goes)\sdown|\bdown\s\d+\s?%|\blabell?ed\sdown
-        |\bdrop[\s-]?down|\bscroll\sdown|\bbreak\s?down"""),
-}
-# fmt: on
-
-# Whatever the kind: a definition ("what does 'agent' mean") or a quoted UI label
-# ("a 'talk to sales' button") names a word, it does not use it.
-_ANY_KIND_GUARD = r"""\bwhat\s(?:does|do|is|are)\s(?:the\s|a\s|an\s)?['"]?[\w\s-]{1,30}?['"]?\s
-    (?:mean|means|stand\sfor)\b|['"][^'"]{1,40}['"]\s(?:button|link|tab|label|option|menu|field)"""
-GUARDS: dict[TriggerKind, re.Pattern[str]] = {
-    kind: _re(f"{_GUARDS[kind]}|{_ANY_KIND_GUARD}") for kind in MESSAGE_KINDS
-}
-# A product question ("how do I…", "where is…") that merely mentions a trigger word is the
-# classifier's usual false alarm; such questions need `question_threshold` to fire on it alone.
-_QUESTION = _re(
-    r"""^\W*(?:how|where|what|which|when|can|could|does|do|is|are|why|should|will|would)\b
-    (?:\s[\w']+){0,2}\s(?:i|we|you|it|the|a|an|my|our|there|this|that)\b"""
-)
-
-_AFFIRMATIVE = _re(
-    r"^\W*(?:yes|yeah|yep|yup|sure|ok|okay|please|pls|y|do\sit|go\sahead|that\swould\shelp)"
-    r"\b[\w\s,.!']{0,30}$"
-)
-_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " "})
-
-
-def normalise(text: str) -> str:
-    """Lower case, straight quotes; the same length as the text so evidence spans stay put."""
-    return text.translate(_QUOTES).lower()
 
 
 def _shouting(text: str) -> bool:
@@ -579,7 +90,7 @@ def rule_hits(text: str, kinds: Collection[TriggerKind] = MESSAGE_KINDS) -> list
         for rule in RULES.get(kind, ()):
             found = rule.search(masked)
             if found is not None:
-                evidence = found.strip()[:120]
+                evidence = _clip(found)
                 hits.append(
                     TriggerHit(
                         kind=kind,
@@ -598,7 +109,7 @@ def rule_hits(text: str, kinds: Collection[TriggerKind] = MESSAGE_KINDS) -> list
                         kind=kind,
                         score=0.9,
                         reason="wrote in capitals",
-                        evidence=text.strip()[:120],
+                        evidence=_clip(text),
                         source="rule",
                         rule="shouting",
                     )
@@ -611,7 +122,7 @@ def _guarded(text: str) -> set[TriggerKind]:
     return {kind for kind, guard in GUARDS.items() if guard.search(norm)}
 
 
-# ---------------------------------------------------------------- evaluation
+# ---------------------------------------------------------------- messages
 
 
 def _threshold(kind: TriggerKind, settings: TriggerSettings, question: bool) -> float:
@@ -627,7 +138,7 @@ def classifier_hits(
 ) -> tuple[list[TriggerHit], dict[TriggerKind, float]]:
     """The classifier's hits (kinds in `skip` aside), and the borderline scores left over."""
     guarded = _guarded(text)
-    question = bool(_QUESTION.search(normalise(text)))
+    question = bool(QUESTION.search(normalise(text)))
     scores = classifier.scores(text)
     hits: list[TriggerHit] = []
     borderline: dict[TriggerKind, float] = {}
@@ -637,15 +148,7 @@ def classifier_hits(
         score = float(scores.get(kind, 0.0))
         threshold = _threshold(kind, settings, question)
         if score >= threshold:
-            hits.append(
-                TriggerHit(
-                    kind=kind,
-                    score=round(score, 3),
-                    reason=f"reads like {_LABELS[kind]} (classifier {score:.2f})",
-                    evidence=text.strip()[:120],
-                    source="classifier",
-                )
-            )
+            hits.append(_reading(kind, score, text, "classifier"))
         elif score >= threshold - settings.llm_band:
             borderline[kind] = score
     return hits, borderline
@@ -664,14 +167,14 @@ def _message_hits(
         TriggerKind.ASKED_FOR_HUMAN in settings.enabled
         and TriggerKind.ASKED_FOR_HUMAN not in fired
         and state.offered_human
-        and _AFFIRMATIVE.search(normalise(text))
+        and AFFIRMATIVE.search(normalise(text))
     ):
         hits.append(
             TriggerHit(
                 kind=TriggerKind.ASKED_FOR_HUMAN,
                 score=1.0,
                 reason="accepted the offer of a person",
-                evidence=text.strip()[:120],
+                evidence=_clip(text),
             )
         )
         fired.add(TriggerKind.ASKED_FOR_HUMAN)
@@ -713,16 +216,7 @@ async def evaluate_message_with_vote(
         return hits
     for kind in candidates:
         if kind in agreed:
-            hits.append(
-                TriggerHit(
-                    kind=kind,
-                    score=round(borderline[kind], 3),
-                    reason=f"reads like {_LABELS[kind]} "
-                    f"(classifier {borderline[kind]:.2f}, LLM agreed)",
-                    evidence=text.strip()[:120],
-                    source="llm",
-                )
-            )
+            hits.append(_reading(kind, borderline[kind], text, "llm", ", LLM agreed"))
     return hits
 
 
@@ -735,49 +229,36 @@ def evaluate_action(reason: str | None = None) -> TriggerHit:
         kind=TriggerKind.ASKED_FOR_HUMAN,
         score=1.0,
         reason="pressed 'talk to a person'",
-        evidence=(reason or "").strip()[:120],
+        evidence=_clip(reason or ""),
         source="action",
     )
+
+
+# ---------------------------------------------------------------- the account and the conversation
 
 
 def _account_hits(account: VerifiedAccount, settings: TriggerSettings) -> list[TriggerHit]:
     hits: list[TriggerHit] = []
     tiers = {t.lower() for t in settings.enterprise_tiers}
     if account.tier and account.tier.lower() in tiers:
+        reason = f"verified {account.tier} account"
         hits.append(
-            TriggerHit(
-                kind=TriggerKind.ENTERPRISE_ACCOUNT,
-                score=1.0,
-                source="account",
-                reason=f"verified {account.tier} account",
-                evidence=f"tier={account.tier}",
-            )
+            _fact(TriggerKind.ENTERPRISE_ACCOUNT, "account", reason, f"tier={account.tier}")
         )
     if (
         settings.mrr_threshold is not None
         and account.mrr is not None
         and account.mrr >= settings.mrr_threshold
     ):
+        reason = f"verified MRR {account.mrr:g} ≥ {settings.mrr_threshold:g}"
         hits.append(
-            TriggerHit(
-                kind=TriggerKind.HIGH_VALUE_ACCOUNT,
-                score=1.0,
-                source="account",
-                reason=f"verified MRR {account.mrr:g} ≥ {settings.mrr_threshold:g}",
-                evidence=f"mrr={account.mrr:g}",
-            )
+            _fact(TriggerKind.HIGH_VALUE_ACCOUNT, "account", reason, f"mrr={account.mrr:g}")
         )
     named = {n.lower() for n in settings.named_accounts}
     for value in (account.id, account.name):
         if value and value.lower() in named:
             hits.append(
-                TriggerHit(
-                    kind=TriggerKind.NAMED_ACCOUNT,
-                    score=1.0,
-                    source="account",
-                    reason=f"named account {value}",
-                    evidence=value,
-                )
+                _fact(TriggerKind.NAMED_ACCOUNT, "account", f"named account {value}", value)
             )
             break
     return hits
@@ -785,6 +266,19 @@ def _account_hits(account: VerifiedAccount, settings: TriggerSettings) -> list[T
 
 def is_key_account(state: ConversationState, settings: TriggerSettings) -> bool:
     return state.account is not None and bool(_account_hits(state.account, settings))
+
+
+def _struggle_after_help(state: ConversationState) -> dict[str, list[PageMoment]]:
+    """Struggle signals on a page after help was last shown on that same page, by page."""
+    last_help: dict[str, int] = {}
+    for moment in state.help_shown:
+        last_help[moment.page_path] = max(last_help.get(moment.page_path, -1), moment.at_ms)
+    after: dict[str, list[PageMoment]] = {}
+    for signal in state.struggles:
+        shown = last_help.get(signal.page_path)
+        if shown is not None and signal.at_ms > shown:
+            after.setdefault(signal.page_path, []).append(signal)
+    return after
 
 
 def evaluate_state(
@@ -802,62 +296,23 @@ def evaluate_state(
     streak = 1 if key_account else settings.low_confidence_streak
     recent = state.answers[-streak:]
     if len(recent) == streak and all(a.confidence < settings.low_confidence_below for a in recent):
-        hits.append(
-            TriggerHit(
-                kind=TriggerKind.LOW_CONFIDENCE,
-                score=1.0,
-                source="conversation",
-                reason=f"{streak} answer(s) in a row below confidence "
-                f"{settings.low_confidence_below:g}",
-                evidence=", ".join(f"{a.confidence:.2f}" for a in recent),
-            )
-        )
+        reason = f"{streak} answer(s) in a row below confidence {settings.low_confidence_below:g}"
+        evidence = ", ".join(f"{a.confidence:.2f}" for a in recent)
+        hits.append(_fact(TriggerKind.LOW_CONFIDENCE, "conversation", reason, evidence))
 
     downs = sorted({f.message_id for f in state.feedback if f.rating == "down"})
     if len(downs) >= settings.thumbs_down_count:
-        hits.append(
-            TriggerHit(
-                kind=TriggerKind.THUMBS_DOWN,
-                score=1.0,
-                source="conversation",
-                reason=f"{len(downs)} answer(s) rated down",
-                evidence=", ".join(downs[:5]),
-            )
-        )
+        reason = f"{len(downs)} answer(s) rated down"
+        hits.append(_fact(TriggerKind.THUMBS_DOWN, "conversation", reason, ", ".join(downs[:5])))
 
     # Struggle on a page after help was shown on that same page: the help did not land.
-    last_help: dict[str, int] = {}
-    for moment in state.help_shown:
-        last_help[moment.page_path] = max(last_help.get(moment.page_path, -1), moment.at_ms)
-    after: dict[str, list[PageMoment]] = {}
-    for signal in state.struggles:
-        shown = last_help.get(signal.page_path)
-        if shown is not None and signal.at_ms > shown:
-            after.setdefault(signal.page_path, []).append(signal)
-    for path, signals in after.items():
+    for path, signals in _struggle_after_help(state).items():
         if len(signals) >= settings.struggle_after_help:
-            hits.append(
-                TriggerHit(
-                    kind=TriggerKind.REPEATED_STRUGGLE,
-                    score=1.0,
-                    source="conversation",
-                    reason=f"{len(signals)} struggle signals on {path} after help was shown",
-                    evidence=", ".join(s.kind or "signal" for s in signals[:5]),
-                )
-            )
+            reason = f"{len(signals)} struggle signals on {path} after help was shown"
+            evidence = ", ".join(s.kind or "signal" for s in signals[:5])
+            hits.append(_fact(TriggerKind.REPEATED_STRUGGLE, "conversation", reason, evidence))
             break
     return [h for h in hits if h.kind in settings.enabled]
-
-
-class EscalationDecision(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    escalate: bool
-    priority: Literal["normal", "high"]
-    hits: tuple[TriggerHit, ...]
-
-
-_URGENT = {TriggerKind.LEGAL_SECURITY, TriggerKind.OUTAGE}
 
 
 def should_escalate(
