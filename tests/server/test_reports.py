@@ -14,9 +14,10 @@ from tests.support.databases import migrated
 
 from pageguide.db import Database
 from pageguide.db import models as m
+from pageguide.reports.issue_types import IssueTypes
 from pageguide.reports.period import Period
 from pageguide.reports.queries import page_detail, page_report, session_timeline
-from pageguide.reports.scorecard import IssueTypes, scorecard
+from pageguide.reports.scorecard import scorecard
 
 D = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
 PERIOD = Period(start=D, end=D + timedelta(days=7), label="test week")

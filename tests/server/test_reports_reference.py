@@ -24,10 +24,11 @@ from pageguide.db import models as m
 from pageguide.db.queries import Repository
 from pageguide.demo.seed import seed
 from pageguide.protocol import PageContext
+from pageguide.reports.anomalies import anomaly_counts
+from pageguide.reports.conversations import ai_conversations
 from pageguide.reports.counts import PageCounts, collect
 from pageguide.reports.period import Period, day_edges, rolling_weeks, utc
 from pageguide.reports.queries import page_report
-from pageguide.reports.scorecard import ai_conversations, anomaly_counts
 
 NOW = datetime(2026, 3, 20, 15, 30, tzinfo=UTC)
 ANSWERED = ("complete", "fallback")

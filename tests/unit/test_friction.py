@@ -7,7 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import pytest
 
+from pageguide.reports.anomalies import AnomalyRule, WeekPoint, detect_anomaly
 from pageguide.reports.clusters import cluster_vectors, exact_groups
+from pageguide.reports.conversations import Conversation
 from pageguide.reports.friction import (
     SESSION_PSEUDO,
     FrictionInputs,
@@ -18,16 +20,8 @@ from pageguide.reports.friction import (
     score_all,
     shrink,
 )
-from pageguide.reports.scorecard import (
-    AnomalyRule,
-    Conversation,
-    IssueTypes,
-    WeekPoint,
-    article_slug,
-    detect_anomaly,
-    issue_type_from_tags,
-    summarise,
-)
+from pageguide.reports.issue_types import IssueTypes, article_slug, issue_type_from_tags
+from pageguide.reports.scorecard import summarise
 
 
 def test_shrink_pulls_small_samples_to_the_prior() -> None:

@@ -11,9 +11,16 @@ and the people, anomaly flags. docs/metrics.md defines every number, docs/report
       timeline.py   one session, replayed
       models.py     the report shapes (pydantic)
       sql.py        the visits, buckets, portable expressions, how a report reads
-    scorecard.py  scorecard, anomalies (SQL aggregation + pure anomaly rule)
+    scorecard.py  the scorecard: five measures by channel, page or issue type, trended weekly
+      conversations.py  one row per AI or human conversation (SQL aggregation)
+      issue_types.py    an AI answer's top source → the inbox's issue type (pure)
+    anomalies.py  the anomaly rule (pure) and the weekly scan it runs over
     export.py     CSV / JSON renderings
     api.py        /api/reports/... (Starlette routes, signed-in agents only)
+    web.py        /reports, the HTML pages (signed-in agents only):
+      friction_page.py, detail_page.py, session_page.py, scorecard_page.py   one a page
+      layout.py     the filters, the frame and its headers
+      markup.py     values formatted, the shared HTML pieces (pure); charts.py the SVG charts
 """
 
 from .period import Period, PeriodError, parse_period

@@ -22,9 +22,10 @@ from starlette.routing import BaseRoute, Route
 
 from ..inbox.routes import current_agent
 from .export import DETAIL_TABLES, FORMATS, detail_csv, pages_csv, scorecard_csv, to_json
+from .issue_types import IssueTypes
 from .period import Period, PeriodError, parse_period
 from .queries import page_detail, page_report, session_timeline
-from .scorecard import BY_CHOICES, IssueTypes, scorecard
+from .scorecard import BY_CHOICES, scorecard
 
 log = logging.getLogger("pageguide.reports")
 PREFIX = "/api/reports"
