@@ -24,7 +24,7 @@ from .escalation.service import Escalations
 from .gateway import Services, websocket_endpoint
 from .guidance.answer import Guide
 from .guidance.suggestions import Suggestions
-from .hub import Hub
+from .hub import make_hub
 from .inbox.auth import Agents
 from .inbox.live import agent_endpoint
 from .inbox.review import routes as review_routes
@@ -92,7 +92,8 @@ def create_app(
             await asyncio.to_thread(knowledge.reload)
         guide = Guide(settings, knowledge, _llm(settings))
         repo = Repository(db)
-        hub = Hub()
+        hub = make_hub(settings.redis_url)
+        await hub.start()
         outbox = Outbox(db, sites.channel)
         classifier = await asyncio.to_thread(
             EscalationClassifier.train, knowledge.embedder, cache_dir=settings.data / "cache"
@@ -142,6 +143,7 @@ def create_app(
             for task in tasks:
                 task.cancel()
             await outbox.stop()
+            await hub.stop()
             await db.close()
 
     app = Starlette(routes=routes, lifespan=lifespan)

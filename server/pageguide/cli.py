@@ -15,7 +15,7 @@ log = logging.getLogger("pageguide")
 REPO = Path(__file__).resolve().parents[2]
 SERVE_OPTIONS = (
     "host", "port", "knowledge", "data", "config", "public_url", "database_url", "chroma_url",
-    "model", "log_format", "log_level",
+    "redis_url", "model", "log_format", "log_level",
 )  # fmt: skip
 
 

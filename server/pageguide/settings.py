@@ -87,6 +87,11 @@ class Settings(BaseSettings):
         None, description="URL of a Chroma server; default an embedded store under the data folder."
     )
     collection: str = Field("pageguide", description="Chroma collection name.")
+    redis_url: str | None = Field(
+        None,
+        description="Redis URL (redis://host:6379/0) that routes frames between several server "
+        "processes; unset = one process holds every socket.",
+    )
 
     # -- retrieval
     top_k: int = Field(4, description="Passages handed to the composer.")

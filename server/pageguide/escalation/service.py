@@ -179,7 +179,7 @@ class Escalations:
     async def session_update(self, session_id: str, kind: str, data: Any) -> None:
         """Page changes, events and signals of a session in handoff, to the agents watching."""
         handoff = await self.handoffs.open_for_session(session_id)
-        if handoff is not None and self.hub.watched(handoff.id):
+        if handoff is not None and await self.hub.watched(handoff.id):
             await self.hub.to_agents(
                 {"type": "session_update", "handoff_id": handoff.id, "kind": kind, "data": data},
                 handoff.id,
