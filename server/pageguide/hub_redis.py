@@ -98,6 +98,7 @@ class RedisHub(Hub):
         self._listener = asyncio.create_task(self._listen_forever(), name="hub-redis")
         try:
             await asyncio.wait_for(self._listening.wait(), STARTUP_WAIT)
+            log.info("hub routing through redis", extra={"redis": self._where})
         except TimeoutError:
             log.warning(
                 "redis not reachable at start; serving this process's sockets only",
@@ -273,4 +274,6 @@ class RedisHub(Hub):
 def _safe_address(url: str) -> str:
     """host:port/db for the logs, without the password a URL may carry."""
     parts = urlsplit(url)
+    if not parts.hostname:  # unix:///path/to/redis.sock
+        return parts.path
     return f"{parts.hostname}:{parts.port or 6379}{parts.path}"

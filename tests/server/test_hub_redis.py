@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import shutil
 import subprocess
 import time
@@ -18,26 +17,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-import redis
 from tests.support.cli import free_port
+from tests.support.redis_local import REDIS_URL, UNREACHABLE, redis_reachable
 
 from pageguide import protocol as p
 from pageguide.hub import Hub, make_hub
 from pageguide.hub_redis import REPLY_TIMEOUT, RedisHub
 
-REDIS_URL = os.environ.get("PAGEGUIDE_TEST_REDIS", "redis://127.0.0.1:6379/0")
-
-
-def redis_reachable(url: str = REDIS_URL) -> bool:
-    try:
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
-    except redis.RedisError:
-        return False
-
-
-pytestmark = pytest.mark.skipif(
-    not redis_reachable(), reason=f"Redis is not reachable at {REDIS_URL} (.ci/run starts it)"
-)
+pytestmark = pytest.mark.skipif(not redis_reachable(), reason=UNREACHABLE)
 
 MakeHub = Callable[..., Awaitable[RedisHub]]
 
