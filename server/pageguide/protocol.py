@@ -11,7 +11,14 @@ import enum
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+)
 
 PROTOCOL_VERSION = 1
 
@@ -123,7 +130,9 @@ class Events(Frame):
 class Ask(Frame):
     type: Literal["ask"]
     id: Annotated[str, Field(min_length=1, max_length=64)]
-    text: Annotated[str, Field(min_length=1, max_length=2_000)]
+    # Stripped, so that a blank question is refused and the escalation check and retrieval
+    # embed the very same string (one embedding per ask).
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000)]
 
 
 class Feedback(Frame):

@@ -73,6 +73,14 @@ def test_long_text_is_refused_not_truncated() -> None:
         parse({"type": "ask", "id": "1", "text": "x" * 2_001})
 
 
+def test_a_question_is_stripped_and_a_blank_one_refused() -> None:
+    ask = parse({"type": "ask", "id": "1", "text": "  how do I change my plan?\n"})
+    assert isinstance(ask, p.Ask) and ask.text == "how do I change my plan?"
+    with pytest.raises(p.ProtocolError) as error:
+        parse({"type": "ask", "id": "1", "text": " \n\t "})
+    assert error.value.message.startswith("invalid 'ask' frame: text:")
+
+
 def test_state_machine_wants_hello_first_then_never_again() -> None:
     machine = p.ConnectionMachine()
     ask = p.Ask(type="ask", id="1", text="hi")
