@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
-from .retrieval.pages import path_matches, specificity
+from .retrieval.pages import PatternTrie, specificity
 
 _ID = re.compile(
     r"^(\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{12,}"
@@ -25,10 +26,32 @@ def normalise(path: str) -> str:
     return "/" + "/".join(":id" if _ID.match(s) else s.lower() for s in segments)
 
 
+class RouteTemplates:
+    """The patterns that can name a page (no `*` anywhere), in a trie: a page frame walks its
+    own segments instead of checking every knowledge pattern on the event loop."""
+
+    def __init__(self, patterns: tuple[str, ...]) -> None:
+        self._trie: PatternTrie[tuple[int, int, str]] = PatternTrie()
+        for order, pattern in enumerate(patterns):
+            if "*" not in pattern:
+                self._trie.add(pattern, (specificity(pattern), -order, pattern))
+
+    def best(self, path: str) -> str | None:
+        """The most specific matching pattern; of equals, the first given (as `max` picks)."""
+        found = max(self._trie.find(path), default=None)
+        return found[2] if found else None
+
+
+@lru_cache(maxsize=8)
+def route_templates(patterns: tuple[str, ...]) -> RouteTemplates:
+    """Built once per set of patterns (the knowledge's change only on reload)."""
+    return RouteTemplates(patterns)
+
+
 def template_for(path: str, route: str | None, patterns: Iterable[str] = ()) -> str:
     if route:
         return route[:300]
-    matching = [p for p in patterns if path_matches(p, path) and "*" not in p]
-    if matching:
-        return max(matching, key=specificity)
+    best = route_templates(tuple(patterns)).best(path)
+    if best is not None:
+        return best
     return normalise(path)[:300]

@@ -110,6 +110,27 @@ def test_specificity_prefers_literal_segments() -> None:
     assert matches_any(["/x", "/app/*"], "/nope", "/app/a")
 
 
+def _every_pattern(articles: list[tuple[str, ...]], *paths: str | None) -> dict[int, int]:
+    """What `PageMap.matches` must return, by checking every pattern of every article."""
+    return {
+        i: max(specificity(p) for p in pats if matches_any([p], *paths))
+        for i, pats in enumerate(articles)
+        if matches_any(list(pats), *paths)
+    }
+
+
+def _random_articles(
+    rng: random.Random, prefixes: list[str], segments: list[str], n: int
+) -> list[tuple[str, ...]]:
+    return [
+        tuple(
+            rng.choice(prefixes) + "/".join(rng.choice(segments) for _ in range(rng.randint(0, 4)))
+            for _ in range(rng.randint(0, 3))
+        )
+        for _ in range(n)
+    ]
+
+
 def test_page_map_finds_what_checking_every_pattern_finds() -> None:
     segments = ["app", "settings", "billing", "team", ":site", "*", "bill*", "App"]
     rng = random.Random(7)
@@ -124,12 +145,36 @@ def test_page_map_finds_what_checking_every_pattern_finds() -> None:
     paths = ["/", "/app", "/app/settings/billing", "/acme/settings/team", "/billing/x/y", None]
     for path in paths:
         for route in ("/:site/settings/team", None):
-            expected = {
-                i: max(specificity(p) for p in pats if matches_any([p], path, route))
-                for i, pats in enumerate(articles)
-                if matches_any(list(pats), path, route)
-            }
+            expected = _every_pattern(articles, path, route)
             assert page_map.matches(path, route) == expected, (path, route)
     assert PageMap([("/app/settings/*",), ("/app/settings/billing",)]).matches(
         "/app/settings/billing"
     ) == {0: specificity("/app/settings/*"), 1: specificity("/app/settings/billing")}
+
+
+def test_page_map_under_a_shared_prefix_finds_what_every_pattern_finds() -> None:
+    # Every route under `/app/` or `/:org/`: the walk must branch on literal, wildcard and
+    # partial-glob children at each level and still find exactly the brute-force set.
+    words = ["goals", "billing", "team", "edit", "dash", "dashboard", "42", "Goals", "new"]
+    pattern_segments = [*words, ":id", "*", "dash*", "*board", "bill*ing", "**", ":org"]
+    rng = random.Random(11)
+    articles = _random_articles(
+        rng, ["/app/", "/:org/", "/App/", "/", "/*/"], pattern_segments, 400
+    )
+    articles += [("/app/*",), ("/:org/*",), ("/app",), ("/",), ("/*",), ("/app/**",)]
+    page_map = PageMap(articles)
+    path_words = [*words, "acme", "DASHBOARD", "billing-ing", "x"]
+    paths: list[str | None] = [None, "", "/", "/app", "/app/", "/APP/", "/acme", "/app?x=1"]
+    for _ in range(400):
+        head = rng.choice(["/app/", "/App/", "/acme/", "/", "//app//"])
+        body = "/".join(rng.choice(path_words) for _ in range(rng.randint(0, 4)))
+        tail = rng.choice(["", "/", "?tab=1", "/?q=a/b", "#top", "/#x/y"])
+        paths.append(head + body + tail)
+    for path in paths:
+        assert page_map.matches(path) == _every_pattern(articles, path), path
+    for path, route in zip(paths[::2], paths[1::2], strict=False):
+        assert page_map.matches(path, route) == _every_pattern(articles, path, route)
+    # A sample that the walk is not vacuous: these match through wildcard and partial glob.
+    assert PageMap([("/:org/dash*/:id/edit",)]).matches("/Acme/Dashboard/7/edit/") == {
+        0: specificity("/:org/dash*/:id/edit")
+    }

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import random
+from collections.abc import Iterable
+
 import pytest
 
+from pageguide.retrieval.pages import path_matches, specificity
 from pageguide.routes import normalise, template_for
 
 
@@ -31,3 +35,45 @@ def test_declared_route_wins_then_knowledge_patterns() -> None:
         "/:workspace/settings/goals"
     )
     assert template_for("/app/x/42", None, patterns) == "/app/x/:id"  # wildcards are not templates
+
+
+def _template_checking_every_pattern(path: str, route: str | None, patterns: Iterable[str]) -> str:
+    """template_for as it was before the trie: every pattern checked in turn."""
+    if route:
+        return route[:300]
+    matching = [p for p in patterns if path_matches(p, path) and "*" not in p]
+    if matching:
+        return max(matching, key=specificity)
+    return normalise(path)[:300]
+
+
+def test_template_for_picks_what_checking_every_pattern_picks() -> None:
+    words = ["app", "settings", "goals", "billing", "edit", "dash", "42", "Settings"]
+    pattern_segments = [*words, ":id", ":site", "*", "dash*", "**"]
+    rng = random.Random(5)
+    pattern_sets = []
+    for _ in range(20):
+        patterns = [
+            rng.choice(["/app/", "/:org/", "/App/", "/"])
+            + "/".join(rng.choice(pattern_segments) for _ in range(rng.randint(0, 4)))
+            for _ in range(rng.randint(0, 120))
+        ]
+        pattern_sets.append(patterns)
+    # Ties in specificity between case variants and between wildcards: the first given wins.
+    pattern_sets.append(["/app/:a/goals", "/app/:b/goals", "/App/X/goals", "/app/x/Goals"])
+    path_words = [*words, "acme", "x", "3f2b9c1e8a7d4c2b9e1f"]
+    checked = 0
+    for patterns in pattern_sets:
+        for _ in range(60):
+            head = rng.choice(["/app/", "/APP/", "/acme/", "/", ""])
+            body = "/".join(rng.choice(path_words) for _ in range(rng.randint(0, 4)))
+            path = head + body + rng.choice(["", "/", "?tab=1", "#h"])
+            route = rng.choice([None, None, None, "", "/:site/settings"])
+            want = _template_checking_every_pattern(path, route, patterns)
+            assert template_for(path, route, patterns) == want, (path, route)
+            assert template_for(path, route, iter(patterns)) == want  # any iterable, once
+            checked += not route and want != normalise(path)[:300]
+    assert checked > 100  # most samples name their page by a pattern, not the fallback
+    tie = pattern_sets[-1]
+    assert template_for("/app/x/goals", None, tie) == "/App/X/goals"
+    assert template_for("/app/y/goals", None, tie) == "/app/:a/goals"

@@ -8,7 +8,11 @@ Trailing slashes and query strings are ignored; matching is case-insensitive.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
 
 
 def _segments(path: str) -> list[str]:
@@ -52,26 +56,86 @@ def matches_any(patterns: list[str], *paths: str | None) -> bool:
     return any(path_matches(p, path) for p in patterns for path in paths if path)
 
 
-def _literal(part: str) -> bool:
-    return not (part.startswith(":") or "*" in part)
+def _glob(part: str) -> re.Pattern[str]:
+    return re.compile(re.escape(part).replace(r"\*", "[^/]*"))
+
+
+class _Node(Generic[T]):
+    """One segment position of a `PatternTrie`; children are keyed by what the next segment
+    of a pattern is, values by how the pattern ends here."""
+
+    __slots__ = ("exact", "literal", "open", "partial", "wild")
+
+    def __init__(self) -> None:
+        self.literal: dict[str, _Node[T]] = {}
+        self.wild: _Node[T] | None = None  # `:name` or a `*` that is not last
+        self.partial: dict[str, tuple[re.Pattern[str], _Node[T]]] = {}  # `dash*`, `*-report`
+        self.exact: list[T] = []  # patterns that end here
+        self.open: list[T] = []  # patterns that end here with `/*`: one or more segments follow
+
+
+class PatternTrie(Generic[T]):
+    """Page patterns by segment, so a path visits only the patterns that can still match it.
+
+    `find(path)` yields the value of every pattern that `path_matches` the path, and no other:
+    the walk follows the path's literal segment, the one-segment wildcard and any partial glob
+    that matches, so apps whose routes all share a prefix (`/app/…`, `/:org/…`) do not fall
+    back to checking every pattern.
+    """
+
+    def __init__(self) -> None:
+        self._root: _Node[T] = _Node()
+
+    def add(self, pattern: str, value: T) -> None:
+        parts, open_ended = _compile(pattern)
+        node = self._root
+        for part in parts:
+            if part == "*" or part.startswith(":"):
+                if node.wild is None:
+                    node.wild = _Node()
+                node = node.wild
+            elif "*" in part:
+                if part not in node.partial:
+                    node.partial[part] = (_glob(part), _Node())
+                node = node.partial[part][1]
+            else:
+                node = node.literal.setdefault(part, _Node())
+        (node.open if open_ended else node.exact).append(value)
+
+    def find(self, path: str) -> Iterator[T]:
+        segments = _segments(path)
+        depth_end = len(segments)
+        stack: list[tuple[_Node[T], int]] = [(self._root, 0)]
+        while stack:
+            node, depth = stack.pop()
+            if depth == depth_end:
+                yield from node.exact
+                continue
+            yield from node.open
+            segment = segments[depth]
+            child = node.literal.get(segment)
+            if child is not None:
+                stack.append((child, depth + 1))
+            if node.wild is not None:
+                stack.append((node.wild, depth + 1))
+            for regex, node_ in node.partial.values():
+                if regex.fullmatch(segment):
+                    stack.append((node_, depth + 1))
 
 
 class PageMap:
-    """Every article's `pages` patterns, indexed by their first literal segment.
+    """Every article's `pages` patterns in a `PatternTrie`.
 
-    A page view checks only the patterns that can match its first segment (plus the few that
-    start with a wildcard) instead of every pattern of every article, so matching stays cheap
-    as the help centre grows.
+    A page view walks the trie along its own segments instead of checking every pattern of
+    every article, so matching stays cheap as the help centre grows, also when every route
+    shares its first segment.
     """
 
     def __init__(self, patterns_per_article: list[tuple[str, ...]]) -> None:
-        self._by_first: dict[str, list[tuple[int, str, int]]] = {}
+        self._trie: PatternTrie[tuple[int, int]] = PatternTrie()
         for article, patterns in enumerate(patterns_per_article):
             for pattern in patterns:
-                parts, _ = _compile(pattern)
-                key = parts[0] if parts and _literal(parts[0]) else "*"
-                entry = (article, pattern, specificity(pattern))
-                self._by_first.setdefault(key, []).append(entry)
+                self._trie.add(pattern, (article, specificity(pattern)))
 
     def matches(self, *paths: str | None) -> dict[int, int]:
         """Article → the specificity of its tightest pattern that matches one of `paths`."""
@@ -79,13 +143,8 @@ class PageMap:
         for path in paths:
             if not path:
                 continue
-            segments = _segments(path)
-            first = segments[0] if segments else ""
-            for article, pattern, tight in (
-                *self._by_first.get(first, ()),
-                *self._by_first.get("*", ()),
-            ):
+            for article, tight in self._trie.find(path):
                 known = out.get(article)
-                if (known is None or tight > known) and path_matches(pattern, path):
+                if known is None or tight > known:
                     out[article] = tight
         return out
