@@ -118,13 +118,55 @@ def demo(**options: Any) -> None:
     an agent for /inbox (its password is printed once) and a few weeks of history for the
     reports.
     """
+    settings = demo_settings(**options)
+    _demo_bootstrap(settings)
+    click.echo(f"  Knowledge: a working copy in {settings.knowledge} (Publish writes there)")
+    _run(settings, demo=True)
+
+
+def demo_settings(**options: Any) -> Settings:
+    """The demo's settings: its config, and its own copy of the knowledge under --data."""
     from .demo import CONFIG
 
     settings = build_settings(**options)
-    settings.knowledge = settings.knowledge or REPO / "knowledge"
+    source = settings.knowledge or REPO / "knowledge"
+    settings.knowledge = sync_demo_knowledge(source, settings.data / "knowledge")
     settings.config = settings.config or CONFIG
-    _demo_bootstrap(settings)
-    _run(settings, demo=True)
+    return settings
+
+
+def sync_demo_knowledge(source: Path, target: Path) -> Path:
+    """Bring `target` in line with `source` and return it. Publishing from the inbox writes
+    into the knowledge folder, so the demo serves a copy: the checkout is never written to.
+    Changed articles are copied again and deleted ones removed, but `learned/` (what was
+    published) is kept, so a second run still has it."""
+    import filecmp
+    import shutil
+
+    from .insights.drafts import LEARNED
+
+    if not source.is_dir():
+        raise click.ClickException(f"knowledge folder not found: {source}")
+    target.mkdir(parents=True, exist_ok=True)
+    wanted: set[Path] = set()
+    for path in sorted(source.rglob("*")):
+        if not path.is_file():
+            continue
+        rel = path.relative_to(source)
+        wanted.add(rel)
+        copy = target / rel
+        if not copy.is_file() or not filecmp.cmp(path, copy, shallow=False):
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, copy)
+    for path in sorted(target.rglob("*"), reverse=True):
+        rel = path.relative_to(target)
+        if rel.parts[0] == LEARNED or rel in wanted:
+            continue
+        if path.is_file():
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    return target
 
 
 def _demo_bootstrap(settings: Settings) -> None:
