@@ -6,6 +6,7 @@ import html
 import secrets
 from pathlib import Path
 from string import Template
+from urllib.parse import quote, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -26,6 +27,27 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 PRELOGIN = "pageguide_prelogin"  # CSRF for the sign-in form itself, before there is a login
+HOME = "/inbox"
+
+
+def safe_next(value: object) -> str:
+    """Where to go after signing in: `value` when it is a path on this site, else the inbox.
+    Anything a browser could read as another host is refused (`//evil`, `https://…`, `/\\evil`,
+    which some browsers treat as `//evil`), as are control characters and the sign-in page."""
+    if not isinstance(value, str) or not value.startswith("/") or len(value) > 2000:
+        return HOME
+    if value.startswith("//") or "\\" in value or any(ord(c) < 33 or ord(c) == 127 for c in value):
+        return HOME
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or parts.path.startswith("/inbox/log"):
+        return HOME
+    return value
+
+
+def login_url(next_path: str) -> str:
+    """The sign-in page, coming back to `next_path` afterwards (for pages that need a login)."""
+    target = safe_next(next_path)
+    return "/inbox/login" if target == HOME else f"/inbox/login?next={quote(target, safe='')}"
 
 
 def _template(name: str) -> Template:
@@ -42,29 +64,37 @@ async def current_agent(request: Request) -> SignedIn | None:
 
 
 def routes() -> list[BaseRoute]:
-    async def login_form(request: Request, error: str = "", email: str = "") -> Response:
+    async def login_form(
+        request: Request, error: str = "", email: str = "", next_path: str = HOME
+    ) -> Response:
         token = request.cookies.get(PRELOGIN) or secrets.token_urlsafe(24)
         body = _template("login.html").substitute(
-            csrf=token, error=html.escape(error), email=html.escape(email)
+            csrf=token,
+            error=html.escape(error),
+            email=html.escape(email),
+            next=html.escape(safe_next(next_path)),
         )
         response = _page(body, 200 if not error else 401)
         response.set_cookie(PRELOGIN, token, httponly=True, samesite="strict", path="/inbox")
         return response
 
     async def login_page(request: Request) -> Response:
+        next_path = safe_next(request.query_params.get("next"))
         if await current_agent(request):
-            return RedirectResponse("/inbox", status_code=303)
-        return await login_form(request)
+            return RedirectResponse(next_path, status_code=303)
+        return await login_form(request, next_path=next_path)
 
     async def login(request: Request) -> Response:
         form = await request.form()
         email, password = str(form.get("email", "")), str(form.get("password", ""))
+        next_path = safe_next(form.get("next"))
         if not check_csrf(request.cookies.get(PRELOGIN, ""), str(form.get("csrf", ""))):
-            return await login_form(request, "Your sign-in form expired. Please try again.", email)
+            expired = "Your sign-in form expired. Please try again."
+            return await login_form(request, expired, email, next_path)
         token = await request.app.state.inbox.agents.sign_in(email, password)
         if token is None:
-            return await login_form(request, "Wrong email or password.", email)
-        response = RedirectResponse("/inbox", status_code=303)
+            return await login_form(request, "Wrong email or password.", email, next_path)
+        response = RedirectResponse(next_path, status_code=303)
         response.set_cookie(
             COOKIE,
             token,
