@@ -46,6 +46,7 @@ class MisfireQuestion(_Model):
     page: str
     at: datetime
     outcomes: list[str]  # thumbs_down | escalated | repeated
+    session_id: str = ""  # so a report can replay the session
 
 
 class MisfiringArticle(_Model):
@@ -142,7 +143,7 @@ async def misfiring_articles(
 
     stats: dict[str, dict[str, Any]] = {}
     for row, indices in zip(rows, pair_of, strict=True):
-        _, _, at, sources, _, text, page, thumbs_down, handoff_at = row
+        _, session_id, at, sources, _, text, page, thumbs_down, handoff_at = row
         cited = {}
         for source in sources or []:
             if isinstance(source, dict) and source.get("url"):
@@ -180,7 +181,13 @@ async def misfiring_articles(
                 for outcome in outcomes:
                     st[outcome] += 1
                 st["questions"].append(
-                    MisfireQuestion(text=one_line(text), page=page, at=at, outcomes=outcomes)
+                    MisfireQuestion(
+                        text=one_line(text),
+                        page=page,
+                        at=at,
+                        outcomes=outcomes,
+                        session_id=session_id,
+                    )
                 )
 
     out = []

@@ -4,6 +4,7 @@
     GET /api/reports/pages/{template:path}     ?since&until&site&format&table&clusters
     GET /api/reports/sessions/{id}/timeline    (json)
     GET /api/reports/scorecard                 ?since&until&site&by&weeks&format
+    GET /api/reports/insights                  ?since&until&site&format&table
 
 Errors are JSON `{"error": code, "message": text}`: 401 without a signed-in agent, 400 for a
 bad or unknown query parameter, 404 for an unknown session. docs/reports.md has examples.
@@ -21,7 +22,17 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ..inbox.routes import current_agent
-from .export import DETAIL_TABLES, FORMATS, detail_csv, pages_csv, scorecard_csv, to_json
+from .export import (
+    DETAIL_TABLES,
+    FORMATS,
+    INSIGHT_TABLES,
+    detail_csv,
+    insights_csv,
+    pages_csv,
+    scorecard_csv,
+    to_json,
+)
+from .findings import findings
 from .issue_types import IssueTypes
 from .period import Period, PeriodError, parse_period
 from .queries import page_detail, page_report, session_timeline
@@ -199,10 +210,25 @@ async def scorecard_endpoint(request: Request) -> Response:
     return _json(to_json(card))
 
 
+async def insights(request: Request) -> Response:
+    params = _only(request, (*COMMON, "table"))
+    period, site = _period(params), _site(params)
+    fmt = _choice(params, "format", FORMATS, "json")
+    table = _choice(params, "table", INSIGHT_TABLES, "misfiring")
+    knowledge = _knowledge(request)
+    report = await findings(
+        _db(request), period, site, embedder=getattr(knowledge, "embedder", None)
+    )
+    if fmt == "csv":
+        return _csv(insights_csv(report, table), f"{table}-{period.end:%Y%m%d}")
+    return _json(to_json(report))
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route(f"{PREFIX}/pages", _guarded(pages), methods=["GET"]),
         Route(f"{PREFIX}/pages/{{template:path}}", _guarded(page), methods=["GET"]),
         Route(f"{PREFIX}/sessions/{{session_id}}/timeline", _guarded(timeline), methods=["GET"]),
         Route(f"{PREFIX}/scorecard", _guarded(scorecard_endpoint), methods=["GET"]),
+        Route(f"{PREFIX}/insights", _guarded(insights), methods=["GET"]),
     ]

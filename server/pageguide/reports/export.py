@@ -15,11 +15,13 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..struggle.signals import SignalKind
+from .findings import Findings
 from .queries import PageDetail, PageRow, PagesReport
 from .scorecard import Scorecard
 
 FORMATS = ("json", "csv")
 DETAIL_TABLES = ("questions", "targets", "errors", "sessions", "trend")
+INSIGHT_TABLES = ("misfiring", "gaps", "accounts")
 SIGNAL_KINDS = tuple(k.value for k in SignalKind)
 _RISKY = ("=", "+", "-", "@", "\t", "\r")
 
@@ -117,6 +119,35 @@ def detail_csv(detail: PageDetail, table: str = "questions") -> str:
               p.questions, p.escalations, p.thumbs_down, p.friction) for p in detail.trend),
         )  # fmt: skip
     raise ValueError(f"table must be one of {', '.join(DETAIL_TABLES)}, not {table!r}")
+
+
+def insights_csv(report: Findings, table: str = "misfiring") -> str:
+    """One list of /reports/insights: misfiring articles (one row per misfired question),
+    documentation gaps (one row per gap) or at-risk accounts (one row per piece of evidence)."""
+    if table == "misfiring":
+        return write_csv(
+            ("rank", "article", "url", "cited", "misfired", "rate", "score", "question", "page",
+             "answered_at", "outcomes", "session_id"),
+            ((i, a.title, a.url, a.cited, a.misfired, a.rate, a.score, q.text, q.page,
+              q.at.isoformat(), ";".join(q.outcomes), q.session_id)
+             for i, a in enumerate(report.misfiring, 1) for q in a.questions),
+        )  # fmt: skip
+    if table == "gaps":
+        return write_csv(
+            ("rank", "title", "questions", "sessions", "page", "pages", "reasons", "examples"),
+            ((i, g.title, g.questions, g.sessions, g.page,
+              ";".join(f"{p.template}:{p.questions}" for p in g.pages), _counts(g.reasons),
+              " | ".join(x.text for x in g.examples)) for i, g in enumerate(report.gaps, 1)),
+        )  # fmt: skip
+    if table == "accounts":
+        return write_csv(
+            ("rank", "account_id", "name", "tier", "mrr", "score", "reasons", "evidence",
+             "at", "text", "page", "session_id", "handoff_id"),
+            ((i, a.account_id, a.name, a.tier, a.mrr, a.score, "; ".join(a.reasons), x.kind,
+              x.at.isoformat(), x.text, x.page, x.session_id, x.handoff_id)
+             for i, a in enumerate(report.accounts, 1) for x in a.evidence),
+        )  # fmt: skip
+    raise ValueError(f"table must be one of {', '.join(INSIGHT_TABLES)}, not {table!r}")
 
 
 def to_json(model: BaseModel, indent: int | None = None) -> str:

@@ -121,6 +121,7 @@ def render(
         query=e(query),
         current_friction=current if section == "friction" else "",
         current_scorecard=current if section == "scorecard" else "",
+        current_insights=current if section == "insights" else "",
         generated=when(datetime.now(UTC).replace(microsecond=0)) + " UTC",
     )
     return HTMLResponse(html, status_code=status, headers=HEADERS)
