@@ -414,9 +414,10 @@ def seed(sessions: int, days: int, rng_seed: int, force: bool, **options: Any) -
     help="Preview format.",
 )
 @settings_options(
-    ("config", "data", "database_url", "public_url", "host", "port"),
+    ("config", "data", "database_url", "knowledge", "public_url", "host", "port"),
     helps={
         "config": "Sites file (TOML) with each site's channels; without one, the site 'demo'.",
+        "knowledge": "Knowledge folder whose article tags give the AI conversations' issue types.",
         "public_url": "Base URL of the links in the digest.",
         "host": "Host of the links in the digest when --public-url is unset.",
         "port": "Port of the links in the digest when --public-url is unset.",

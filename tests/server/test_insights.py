@@ -594,6 +594,30 @@ def channels() -> list[Any]:
     ]
 
 
+async def page_history(built: Built, template: str, jump: bool, weeks: int = 4) -> None:
+    """20 sessions a week on `template` for `weeks` weeks before the digest's week and in it:
+    one in ten struggles, and with `jump` every session of the digest's week struggles."""
+    rows: list[Any] = []
+    for k in range(weeks, -1, -1):
+        for i in range(20):
+            at = START - timedelta(days=7 * k) + timedelta(hours=10, minutes=i)
+            sid = secrets.token_hex(16)
+            view = m.PageView(session_id=sid, url=f"http://x{template}", path=template,
+                              template=template, at=at)  # fmt: skip
+            rows += [m.Session(id=sid, site_key="demo", created_at=at, last_seen_at=at), view]
+            if i % 10 == 0 or (jump and k == 0):
+                rows.append((sid, view, at))
+    async with built.db.session() as s, s.begin():
+        for row in rows:
+            if isinstance(row, tuple):
+                sid, view, at = row
+                s.add(m.SignalRow(session_id=sid, page_view_id=view.id, kind="rage_click",
+                                  score=0.9, path=template, at=at + MIN))  # fmt: skip
+            else:
+                s.add(row)
+            await s.flush()
+
+
 async def digest_data(built: Built) -> None:
     agent = await built.agent()
     # a recurring theme and a gap
@@ -617,13 +641,7 @@ async def digest_data(built: Built) -> None:
             churn_risk_words="cancel <everything> & leave",
         )  # fmt: skip
     await built.handoff(await built.session(), T0)
-    # a page whose friction rose: quiet last week, struggling this week
-    for week_start, struggling in ((START - timedelta(days=7), False), (START, True)):
-        for _ in range(2):
-            sid = await built.session(week_start + timedelta(hours=10))
-            pv = await built.page(sid, "/app/reports", week_start + timedelta(hours=10))
-            if struggling:
-                await built.signal(sid, pv, at=week_start + timedelta(hours=10, minutes=1))
+    await page_history(built, "/app/reports", jump=True)
     # waiting for review
     await built.add(m.Draft(title="t", pages=[], body="b"))
 
@@ -631,13 +649,14 @@ async def digest_data(built: Built) -> None:
 async def test_the_digest_renders_every_section(db: Database, built: Built, embedder) -> None:
     await digest_data(built)
     digest = await dg.build_digest(db, "demo", WEEK, base_url="https://pg.example/",
-                                   embedder=embedder, now=END, min_sessions=1)  # fmt: skip
+                                   embedder=embedder, now=END)  # fmt: skip
     assert (digest.week, digest.start, digest.end) == (WEEK, START, END)
     assert digest.questions == 4 and digest.answered == 1 and digest.escalations == 4
     assert digest.drafts_waiting == 1 and digest.flags_open == 0
     assert digest.themes[0].questions == 3 and digest.themes[0].page == "/app/dashboard"
-    assert [c.template for c in digest.friction] == ["/app/reports"]
-    assert digest.friction[0].change > 0
+    assert [x.key for x in digest.friction] == ["/app/reports"]
+    assert digest.friction[0].value > digest.friction[0].baseline + 5
+    assert digest.friction[0].week == START.date() and digest.friction[0].volume == 20
     assert "powerpoint" in digest.gaps[0].title.lower()
     assert [x.url for x in digest.misfiring] == [PLAN["url"]]
     billing, how_to = digest.issue_types
@@ -659,6 +678,7 @@ async def test_the_digest_renders_every_section(db: Database, built: Built, embe
     assert "https://pg.example/reports/scorecard?since=2026-11-02&until=2026-11-08&site=demo" in md
     assert "https://pg.example/inbox#learning" in md
     assert "[`/app/reports`](https://pg.example/reports/page/app/reports?since=2026-11-02" in md
+    assert "over the 4 weeks before" in md
     assert "**Billing** — median 20 min, 40 min in total over 2 conversations" in md
     assert "<b>" not in md and "<everything>" not in md, "user text is inert Markdown"
     assert "1 handoff without an issue type" in md
@@ -672,6 +692,30 @@ async def test_the_digest_renders_every_section(db: Database, built: Built, embe
     assert json.loads(dg.render(digest, "json"))["week"] == WEEK
     with pytest.raises(InsightError):
         dg.render(digest, "pdf")  # type: ignore[arg-type]
+
+
+async def test_a_flat_history_is_not_a_page_getting_harder(db: Database, built: Built) -> None:
+    await page_history(built, "/app/reports", jump=False)
+    digest = await dg.build_digest(db, "demo", WEEK, base_url="http://h", now=END)
+    assert digest.friction == [] and digest.escalation == []
+    assert "## Pages getting harder\n\nFlagged by the anomaly scan" in dg.render_markdown(digest)
+
+
+async def test_escalation_rises_reach_the_digest(db: Database) -> None:
+    """The issue types the scan flags are listed with their rate against their history."""
+    from pageguide.reports.anomalies import ESCALATION_RULE, WeekPoint, detect_anomaly
+
+    rates = [0.1, 0.12, 0.08, 0.1, 0.45]
+    points = [WeekPoint(week=(START - timedelta(days=7 * (4 - i))).date(), value=v, volume=40)
+              for i, v in enumerate(rates)]  # fmt: skip
+    flag = detect_anomaly("issue_escalation_rate", "billing", points, ESCALATION_RULE)
+    assert flag is not None
+    digest = await dg.build_digest(db, "demo", WEEK, base_url="http://h", now=END)
+    md = dg.render_markdown(digest.model_copy(update={"escalation": [flag]}))
+    assert (
+        "1. **Billing** — 45% of the assistant's conversations went to a person, against 10% ± 1%"
+        " over the 4 weeks before (z 11.7, 4.5×), 40 conversations"
+    ) in md
 
 
 async def test_an_empty_week_still_reads_well(db: Database) -> None:

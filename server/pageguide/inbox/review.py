@@ -232,6 +232,7 @@ async def resolve_flag(request: Request, agent: SignedIn) -> Response:
 
 async def digest_preview(request: Request, agent: SignedIn) -> Response:
     from ..insights.digest import preview_digest
+    from ..reports.api import issue_types_for
 
     site = request.query_params.get("site") or ""
     sites = request.app.state.services.sites
@@ -249,6 +250,7 @@ async def digest_preview(request: Request, agent: SignedIn) -> Response:
         week=request.query_params.get("week") or None,
         fmt=fmt,  # type: ignore[arg-type]
         embedder=request.app.state.services.guide.knowledge.embedder,
+        issue_types=issue_types_for(request),
     )
     kind = "text/markdown" if fmt == "markdown" else "text/plain"
     return PlainTextResponse(text, media_type=f"{kind}; charset=utf-8", headers=HEADERS)

@@ -31,12 +31,19 @@ from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import distinct, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..db import Database
 from ..db import models as m
 from ..handoff import escape_markdown, escape_slack
+from ..reports.anomalies import (
+    ESCALATION_RULE,
+    PAGE_FRICTION_RULE,
+    Anomaly,
+    AnomalyRule,
+    find_anomalies,
+)
 from .accounts import AtRiskAccount, at_risk_accounts
 from .common import InsightError, iso_week, last_full_week, one_line, utc, week_bounds
 from .gaps import DocGap, doc_gaps
@@ -48,8 +55,7 @@ log = logging.getLogger("pageguide.insights.digest")
 SEND_HOUR = 8  # Monday, UTC
 CATCH_UP = timedelta(days=1)  # a missed Monday send still goes out this long after
 TOP = 5
-MIN_SESSIONS = 5  # a page needs this many sessions in both weeks to show a friction change
-MIN_RISE = 5.0  # friction points (0–100)
+HISTORY_WEEKS = 8  # the digest's week and the seven before it, as on the scorecard
 Format = Literal["markdown", "text", "slack", "json"]
 _WEEK = re.compile(r"\d{4}-W\d{2}")
 
@@ -64,16 +70,6 @@ class Theme(_Model):
     share: float
     page: str
     examples: list[str]
-
-
-class PageChange(_Model):
-    template: str
-    sessions: int
-    before_sessions: int
-    measure: str  # friction (0–100, reports/friction.py) | struggle_rate (0–1)
-    now: float
-    before: float
-    change: float
 
 
 class IssueLine(_Model):
@@ -98,7 +94,8 @@ class Digest(_Model):
     drafts_waiting: int
     flags_open: int
     themes: list[Theme]
-    friction: list[PageChange]
+    friction: list[Anomaly]  # pages whose friction rose against their own history
+    escalation: list[Anomaly]  # issue types whose AI escalation rate rose likewise
     gaps: list[DocGap]
     misfiring: list[MisfiringArticle]
     issue_types: list[IssueLine]
@@ -193,94 +190,33 @@ async def _themes(
     return themes[:TOP], total
 
 
-async def _friction(
-    db: Database, start: datetime, end: datetime, site: str, min_sessions: int, min_rise: float
-) -> list[PageChange]:
-    before_start = start - (end - start)
-    try:
-        from ..reports.period import Period
-        from ..reports.queries import page_report
-    except ImportError:  # pragma: no cover - the reports package ships with the server
-        return await _struggle_rates(db, start, end, before_start, site, min_sessions)
-    now = await page_report(db, Period(start=start, end=end, label="week"), site)
-    before = await page_report(db, Period(start=before_start, end=start, label="week"), site)
-    earlier = {r.template: r for r in before.pages}
-    out = []
-    for row in now.pages:
-        old = earlier.get(row.template)
-        if old is None or row.sessions < min_sessions or old.sessions < min_sessions:
-            continue
-        change = round(row.friction - old.friction, 2)
-        if change >= min_rise:
-            out.append(
-                PageChange(
-                    template=row.template,
-                    sessions=row.sessions,
-                    before_sessions=old.sessions,
-                    measure="friction",
-                    now=row.friction,
-                    before=old.friction,
-                    change=change,
-                )
-            )
-    out.sort(key=lambda c: (-c.change, c.template))
-    return out[:TOP]
-
-
-async def _struggle_rates(
+async def _rises(
     db: Database,
-    start: datetime,
     end: datetime,
-    before_start: datetime,
     site: str,
-    min_sessions: int,
-) -> list[PageChange]:
-    """Without the reports: sessions with a struggle signal / sessions, per page, per week."""
-    pv, sg, s = m.PageView, m.SignalRow, m.Session
+    issue_types: Callable[[str | None], str] | None,
+    page_rule: AnomalyRule,
+    escalation_rule: AnomalyRule,
+) -> tuple[list[Anomaly], list[Anomaly]]:
+    """The reports' anomaly scan with the digest's week as its latest rolling week, so the
+    digest names exactly the pages and issue types the scorecard flags. Each week's friction
+    is scored against the same pooled prior, which makes the weeks comparable."""
+    found = await find_anomalies(
+        db,
+        site,
+        end=end,
+        weeks=HISTORY_WEEKS,
+        issue_types=issue_types,
+        page_rule=page_rule,
+        escalation_rule=escalation_rule,
+    )
 
-    async def rates(a: datetime, b: datetime) -> dict[str, tuple[int, int]]:
-        visits = dict(
-            await _read(
-                db,
-                select(pv.template, func.count(distinct(pv.session_id)))
-                .join(s, s.id == pv.session_id)
-                .where(pv.at >= a, pv.at < b, s.site_key == site)
-                .group_by(pv.template),
-            )
-        )
-        struggling = dict(
-            await _read(
-                db,
-                select(pv.template, func.count(distinct(sg.session_id)))
-                .join(pv, pv.id == sg.page_view_id)
-                .join(s, s.id == sg.session_id)
-                .where(pv.at >= a, pv.at < b, s.site_key == site)
-                .group_by(pv.template),
-            )
-        )
-        return {t: (int(n), int(struggling.get(t, 0))) for t, n in visits.items()}
+    def worst(metric: str) -> list[Anomaly]:
+        chosen = [x for x in found if x.metric == metric]
+        chosen.sort(key=lambda x: (-(x.value - x.baseline), x.key))
+        return chosen[:TOP]
 
-    now, before = await rates(start, end), await rates(before_start, start)
-    out = []
-    for template, (n, k) in now.items():
-        old_n, old_k = before.get(template, (0, 0))
-        if n < min_sessions or old_n < min_sessions:
-            continue
-        rate, old = k / n, old_k / old_n
-        if rate - old >= 0.05:
-            out.append(
-                PageChange(
-                    template=template,
-                    sessions=n,
-                    before_sessions=old_n,
-                    measure="struggle_rate",
-                    now=round(rate, 4),
-                    before=round(old, 4),
-                    change=round(rate - old, 4),
-                )
-            )
-    out.sort(key=lambda c: (-c.change, c.template))
-    return out[:TOP]
+    return worst("page_friction"), worst("issue_escalation_rate")
 
 
 def _seconds(later: datetime | None, earlier: datetime | None) -> float | None:
@@ -340,10 +276,13 @@ async def build_digest(
     base_url: str = "",
     embedder: Any | None = None,
     now: datetime | None = None,
-    min_sessions: int = MIN_SESSIONS,
-    min_rise: float = MIN_RISE,
+    issue_types: Callable[[str | None], str] | None = None,
+    page_rule: AnomalyRule = PAGE_FRICTION_RULE,
+    escalation_rule: AnomalyRule = ESCALATION_RULE,
 ) -> Digest:
-    """The digest of one ISO week (default: the last full week before `now`)."""
+    """The digest of one ISO week (default: the last full week before `now`). `issue_types`
+    maps an answer's top source URL to an issue type (`reports.issue_types.IssueTypes`); the
+    rules are the anomaly scan's (docs/metrics.md)."""
     now = utc(now or datetime.now(UTC))
     week = week or last_full_week(now)
     start, end = week_bounds(week)
@@ -364,6 +303,7 @@ async def build_digest(
     )
     themes, questions = await _themes(db, start, end, site, embedder)
     issues, untagged, escalations = await _issue_types(db, start, end, site)
+    friction, escalation = await _rises(db, end, site, issue_types, page_rule, escalation_rule)
     return Digest(
         site_key=site,
         week=week,
@@ -377,7 +317,8 @@ async def build_digest(
         drafts_waiting=int(drafts[0][0] or 0),
         flags_open=int(flags[0][0] or 0),
         themes=themes,
-        friction=await _friction(db, start, end, site, min_sessions, min_rise),
+        friction=friction,
+        escalation=escalation,
         gaps=await doc_gaps(db, start, end, site, embedder=embedder, limit=TOP),
         misfiring=await misfiring_articles(db, start, end, site, embedder=embedder, limit=TOP),
         issue_types=issues,
@@ -447,6 +388,17 @@ def _outcomes(x: MisfiringArticle) -> str:
     return ", ".join(parts)
 
 
+def _baseline(x: Anomaly, figure: str) -> str:
+    """`21 ± 2 over the 7 weeks before (z 6.1, 2.4×)`."""
+    weeks = sum(1 for p in x.history[:-1] if p.value is not None)
+    why = [f"z {x.z:.1f}" if x.z is not None else "", f"{x.ratio:.1f}×" if x.ratio else ""]
+    shown = ", ".join(w for w in why if w) or "up from nothing"
+    return (
+        f"{figure.format(x.baseline)} ± {figure.format(x.stdev)} over the "
+        f"{n(weeks, 'week')} before ({shown})"
+    )
+
+
 def _account_name(x: AtRiskAccount) -> str:
     name = x.name or x.account_id
     return f"{name} ({x.tier})" if x.tier else name
@@ -481,17 +433,22 @@ def _sections(
     out.append(
         (
             "Pages getting harder",
-            "Friction rose week over week: walk through these with the product team. "
-            + link("Friction report", d.reports_url),
+            "Flagged by the anomaly scan: this week against the same page's or issue type's own "
+            "history. Often an early sign of a product regression or of answers going stale: "
+            "walk through them with the product team. "
+            + link("Friction report", d.reports_url)
+            + " · "
+            + link("Scorecard", d.scorecard_url),
             [
-                f"{link(code(c.template), d.page_url(c.template))} — "
-                + (
-                    f"friction {c.before:.0f} → {c.now:.0f} (+{c.change:.0f})"
-                    if c.measure == "friction"
-                    else f"struggle rate {_pct(c.before)} → {_pct(c.now)}"
-                )
-                + f", {n(c.sessions, 'session')}"
-                for c in d.friction
+                f"{link(code(x.key), d.page_url(x.key))} — friction {x.value:.0f} against "
+                f"{_baseline(x, '{:.0f}')}, {n(x.volume, 'session')}"
+                for x in d.friction
+            ]
+            + [
+                f"{bold(esc(issue_name(x.key)))} — {_pct(x.value)} of the assistant's "
+                f"conversations went to a person, against {_baseline(x, '{:.0%}')}, "
+                f"{n(x.volume, 'conversation')}"
+                for x in d.escalation
             ],
         )
     )
@@ -758,6 +715,7 @@ async def send_digest(
     embedder: Any | None = None,
     outbox: Any | None = None,
     digest: Digest | None = None,
+    issue_types: Callable[[str | None], str] | None = None,
 ) -> SendResult:
     """Write one outbox row per channel of `site` for the week's digest, unless that week's
     row for that channel exists already. `sites` is the server's `Sites`; `outbox` (optional)
@@ -782,7 +740,7 @@ async def send_digest(
     written, skipped = [], sorted(existing)
     if todo:
         digest = digest or await build_digest(
-            db, site, week, base_url=base_url, embedder=embedder, now=now
+            db, site, week, base_url=base_url, embedder=embedder, now=now, issue_types=issue_types
         )
         for channel in todo:
             row = m.OutboxRow(
@@ -813,11 +771,13 @@ async def preview_digest(
     fmt: Format = "markdown",
     embedder: Any | None = None,
     now: datetime | None = None,
+    issue_types: Callable[[str | None], str] | None = None,
 ) -> str:
     """The digest as it would be sent, without sending it."""
-    return render(
-        await build_digest(db, site, week, base_url=base_url, embedder=embedder, now=now), fmt
+    digest = await build_digest(
+        db, site, week, base_url=base_url, embedder=embedder, now=now, issue_types=issue_types
     )
+    return render(digest, fmt)
 
 
 def next_run(now: datetime, hour: int = SEND_HOUR) -> datetime:
@@ -850,6 +810,7 @@ async def digest_forever(
     base_url: str,
     embedder: Any | None = None,
     outbox: Any | None = None,
+    issue_types: Callable[[], Callable[[str | None], str]] | None = None,
     hour: int = SEND_HOUR,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
@@ -859,7 +820,8 @@ async def digest_forever(
     A server that was down at that moment sends it when it starts, within a day (`CATCH_UP`),
     for sites that have had digests before; a new installation waits for the next Monday. The
     outbox keys make a second send of a week a no-op, so restarts and several server
-    processes are harmless. A failed build is retried hourly."""
+    processes are harmless. A failed build is retried hourly. `issue_types` makes the source →
+    issue type map at each send (the knowledge changes while the server runs)."""
     starting = True
     while True:
         now = utc(clock())
@@ -877,6 +839,7 @@ async def digest_forever(
                     await send_digest(
                         db, sites, site, base_url=base_url, week=week, now=now,
                         embedder=embedder, outbox=outbox,
+                        issue_types=issue_types() if issue_types else None,
                     )  # fmt: skip
                 except asyncio.CancelledError:
                     raise
@@ -902,6 +865,7 @@ async def digest_command(
     Sending writes the outbox rows and, with `deliver`, makes one delivery pass at once (a
     running server's outbox would pick them up within a second anyway)."""
     from ..escalation.outbox import Outbox
+    from ..reports.issue_types import IssueTypes
     from ..retrieval.embed import shared_embedder
     from ..sites import Sites
 
@@ -912,13 +876,21 @@ async def digest_command(
         raise InsightError("no_site", f"no site {unknown[0]!r} in the sites file")
     base_url = settings.public_url or f"http://{settings.host}:{settings.port}"
     embedder = await asyncio.to_thread(shared_embedder)
+    knowledge = settings.knowledge
+    kinds = IssueTypes.from_folder(knowledge) if knowledge is not None else IssueTypes()
     db = Database(settings.database_url_or_default())
     try:
         await db.migrate()
         if not send:
             parts = [
                 await preview_digest(
-                    db, k, base_url=base_url, week=week, fmt=fmt, embedder=embedder
+                    db,
+                    k,
+                    base_url=base_url,
+                    week=week,
+                    fmt=fmt,
+                    embedder=embedder,
+                    issue_types=kinds,
                 )
                 for k in chosen
             ]
@@ -926,7 +898,7 @@ async def digest_command(
         lines = []
         for key in chosen:
             result = await send_digest(
-                db, sites, key, base_url=base_url, week=week, embedder=embedder
+                db, sites, key, base_url=base_url, week=week, embedder=embedder, issue_types=kinds
             )
             if not sites.channels_for(key):
                 lines.append(f"{key}: no channels configured, nothing to send")
