@@ -5,15 +5,16 @@ and handoffs, charted and trended weekly, with the pages whose friction is risin
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from ..inbox.auth import SignedIn
 from . import charts
-from .anomalies import find_anomalies
+from .anomalies import anomaly_counts, flag_anomalies
 from .charts import Bar, Series
 from .layout import Filters, database, export_href, filters_html, load_template, render
 from .markup import (
@@ -35,11 +36,14 @@ from .markup import (
     table,
     th,
 )
+from .pages import trends_of
 from .period import Period, rolling_weeks
 from .queries import PageRow, page_report, page_trends
+from .sql import gather
 
 CHART_PAGES = 12  # bars in the friction chart
 TREND_PAGES = 5  # lines in the weekly trends
+ANOMALY_WEEKS = 8  # the scan's weeks: the latest against the seven before
 
 
 def _trend_weeks(period: Period) -> list[datetime]:
@@ -60,17 +64,24 @@ def signal_kinds(rows: Iterable[PageRow]) -> list[str]:
 async def friction_page(request: Request, agent: SignedIn) -> Response:
     f = Filters.of(request)
     db = database(request)
-    report = await page_report(db, f.period, f.site)
     edges = _trend_weeks(f.period)
+    scan = rolling_weeks(f.period.end, ANOMALY_WEEKS)
     window = Period(start=edges[0], end=edges[-1], label=f"{len(edges) - 1}w")
+    # The report, the anomaly scan's weekly counts of every page and, for a period longer
+    # than the scan, the longer trend: independent reads, concurrent on PostgreSQL. The
+    # trend's weeks are the scan's unless the period is longer, so it reuses those counts.
+    reads: list[Awaitable[Any]] = [
+        page_report(db, f.period, f.site),
+        anomaly_counts(db, f.site, f.period.end, ANOMALY_WEEKS),
+    ]
+    if edges != scan:
+        reads.append(page_trends(db, None, window, f.site, edges))
+    report, counts, *longer = await gather(db, *reads)
     top = report.pages[:TREND_PAGES]
-    by_page = await page_trends(db, [r.template for r in top], window, f.site, edges)
-    trends = [by_page[r.template] for r in top]
-    flags = {
-        a.key: a
-        for a in await find_anomalies(db, f.site, end=f.period.end)
-        if a.metric == "page_friction"
-    }
+    by_page = longer[0] if longer else trends_of(counts, [r.template for r in top], edges)
+    trends = [by_page[r.template] for r in top]  # the period is inside the trend's weeks
+    # this page shows page flags only: the escalation scan needs no conversations here
+    flags = {a.key: a for a in flag_anomalies(counts, [], scan) if a.metric == "page_friction"}
     rows = report.pages
     kinds = signal_kinds(rows)
     q = f.query()

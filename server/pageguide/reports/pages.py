@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from ..db import Database
-from .counts import collect
+from .counts import Counts, collect
 from .friction import friction as friction_of
 from .friction import pooled_prior
 from .models import PageRow, PagesReport, TrendPoint
@@ -138,6 +138,14 @@ async def page_trends(
     friction points use the pooled prior of that page's own buckets, as in `page_trend`."""
     edges = list(edges or day_edges(period))
     accs, _ = await collect(db, period, site, None, edges, people=False)
+    return trends_of(accs, templates, edges)
+
+
+def trends_of(
+    accs: Counts, templates: Sequence[str] | None, edges: Sequence[datetime]
+) -> dict[str, list[TrendPoint]]:
+    """`page_trends` from counts already read with these bucket edges (such as the anomaly
+    scan's weekly counts). Pure."""
     wanted = None if templates is None else set(templates)
     rows: dict[str, dict[int, PageRow]] = defaultdict(dict)
     for (tpl, b), acc in accs.items():

@@ -4,6 +4,8 @@ channel, page or issue type, trended weekly, with anomaly flags. docs/metrics.md
 
     await scorecard(db, period, by="channel", site=None, *, weeks=8, issue_types=None)
         -> Scorecard
+    await scorecards(db, period, bys=("channel", "page", "issue_type"), site=None, ...)
+        -> {by: Scorecard}       (one read of the conversations for every grouping)
     summarise(group, channel, conversations, week=None) -> ScoreLine                (pure)
 
 The conversations come one row each from conversations.py; medians and the grouping by week
@@ -152,6 +154,25 @@ async def scorecard(
     """Lines over the period, a trend of `weeks` rolling weeks ending at the period's end,
     and anomaly flags for the latest of those weeks."""
     by = _check_by(by)
+    cards = await scorecards(
+        db, period, (by,), site, weeks=weeks, issue_types=issue_types, anomalies=anomalies
+    )
+    return cards[by]
+
+
+async def scorecards(
+    db: Database,
+    period: Period,
+    bys: Sequence[str] = BY_CHOICES,
+    site: str | None = None,
+    *,
+    weeks: int = 8,
+    issue_types: Callable[[str | None], str] | None = None,
+    anomalies: bool = True,
+) -> dict[By, Scorecard]:
+    """`scorecard` by several groupings from one read of the conversations and one anomaly
+    scan: the groupings differ only in how Python groups the same rows."""
+    chosen = [_check_by(b) for b in bys]
     weeks = max(1, min(int(weeks), 52))
     edges = rolling_weeks(period.end, weeks)
     start = min(period.start, edges[0])
@@ -171,24 +192,37 @@ async def scorecard(
     for c in convs:
         if edges[0] <= c.at < edges[-1]:
             by_week[bisect.bisect_right(starts, c.at)].append(c)
-    trend = [
-        line for i in range(weeks) for line in lines_for(by_week.get(i, []), by, edges[i].date())
-    ]
     flags = (
         flag_anomalies(counts[0], convs, rolling_weeks(period.end, anomaly_weeks))
         if anomalies
         else []
     )
-    return Scorecard(
-        period=period,
-        site=site,
-        by=by,
-        generated_at=datetime.now(UTC),
-        lines=lines_for(in_period, by),
-        weeks=[e.date() for e in edges[:-1]],
-        trend=trend,
-        anomalies=flags,
-    )
+    now = datetime.now(UTC)
+    return {
+        by: Scorecard(
+            period=period,
+            site=site,
+            by=by,
+            generated_at=now,
+            lines=lines_for(in_period, by),
+            weeks=[e.date() for e in edges[:-1]],
+            trend=[
+                line
+                for i in range(weeks)
+                for line in lines_for(by_week.get(i, []), by, edges[i].date())
+            ],
+            anomalies=flags,
+        )
+        for by in chosen
+    }
 
 
-__all__ = ["BY_CHOICES", "ScoreLine", "Scorecard", "lines_for", "scorecard", "summarise"]
+__all__ = [
+    "BY_CHOICES",
+    "ScoreLine",
+    "Scorecard",
+    "lines_for",
+    "scorecard",
+    "scorecards",
+    "summarise",
+]

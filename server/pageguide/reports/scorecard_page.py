@@ -32,7 +32,7 @@ from .markup import (
     th,
     time_unit,
 )
-from .scorecard import scorecard
+from .scorecard import BY_CHOICES, scorecards
 
 
 @dataclass(frozen=True)
@@ -75,11 +75,9 @@ async def scorecard_page(request: Request, agent: SignedIn) -> Response:
     f = Filters.of(request)
     db, q = database(request), f.query()
     kinds = _issue_types(request)
-    card = await scorecard(db, f.period, "channel", f.site, weeks=8, issue_types=kinds)
-    by_page, by_issue = [
-        await scorecard(db, f.period, by, f.site, weeks=1, issue_types=kinds, anomalies=False)
-        for by in ("page", "issue_type")
-    ]
+    # one read of the conversations and one anomaly scan for all three groupings
+    cards = await scorecards(db, f.period, BY_CHOICES, f.site, weeks=8, issue_types=kinds)
+    card, by_page, by_issue = cards["channel"], cards["page"], cards["issue_type"]
     lines = {line.channel: line for line in card.lines}
     weekly = {(line.channel, line.week): line for line in card.trend}
     week_labels = [f"{w:%b %d}" for w in card.weeks]
