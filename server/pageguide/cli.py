@@ -188,7 +188,9 @@ def _demo_bootstrap(settings: Settings) -> None:
                 password = secrets.token_urlsafe(12)
                 await agents.add("demo@lumen.example", "Demo Agent", password)
             # A few weeks of made-up history, so the reports have something to show.
-            seeded = await seed_history(db)  # skips a database that already has sessions
+            base_url = settings.public_url or f"http://{settings.host}:{settings.port}"
+            # skips a database that already has sessions
+            seeded = await seed_history(db, base_url=base_url)
             if not seeded.skipped:
                 click.echo(f"  {seeded.summary()}")
             return password
@@ -360,7 +362,7 @@ def report(since: str, until: str | None, site: str | None, fmt: str, **options:
 @click.option(
     "--days",
     type=click.IntRange(1, 730),
-    default=28,
+    default=56,
     show_default=True,
     help="Spread over the last DAYS days.",
 )

@@ -64,3 +64,47 @@ async def test_seed_on_postgres_shows_the_friction_points(tmp_path: Path) -> Non
             db, "/app/settings/billing", parse_period("14d", now=NOW), clusters=False
         )
         assert billing.struggle_targets[0].target_text == "Save"
+
+
+async def test_seed_is_as_the_live_server_writes_it(tmp_path: Path) -> None:
+    from sqlalchemy import select
+
+    from pageguide.db import models as m
+    from pageguide.reports.scorecard import scorecard
+
+    async with migrated("sqlite", tmp_path) as db:
+        done = await seed(db, sessions=800, now=NOW, base_url="https://lumen.example:9000/")
+        assert done.drafts > 0 and done.flags > 0
+        async with db.session() as s:
+            asked = list(await s.execute(
+                select(m.Question.session_id, m.Question.at, m.Answer.id)
+                .outerjoin(m.Answer, m.Answer.question_id == m.Question.id)
+                .where(m.Question.text == "can I talk to a person?")
+            ))  # fmt: skip
+            handoffs = list(
+                await s.execute(select(m.HandoffRow.session_id, m.HandoffRow.created_at))
+            )
+            sources = [u["url"] for (x,) in await s.execute(select(m.Answer.sources)) for u in x]
+            nudges = [u["url"] for (x,) in await s.execute(select(m.Nudge.sources)) for u in x]
+            drafts = list(await s.scalars(select(m.Draft)))
+            flags = list(await s.scalars(select(m.AnswerFlag)))
+            first_at = await s.scalar(select(m.Session.created_at).order_by(m.Session.created_at))
+        # asking for a person is never answered: it is handed over
+        assert asked and all(answer is None for _, _, answer in asked)
+        by_session: dict[str, int] = {}
+        for sid, _ in handoffs:
+            by_session[sid] = by_session.get(sid, 0) + 1
+        assert all(by_session.get(sid) for sid, _, _ in asked)
+        assert any(n >= 2 for n in by_session.values()), "some handoffs are reopened"
+        # sources are absolute, as the server writes them
+        assert sources and nudges
+        assert all(u.startswith("https://lumen.example:9000/help/") for u in sources + nudges)
+        assert all(d.status == "draft" and d.handoff_id and d.title and d.body for d in drafts)
+        assert any("## Steps" in d.body for d in drafts)
+        assert len(drafts) == done.drafts and len(flags) == done.flags
+        assert all(f.status == "open" and f.correction for f in flags)
+        # eight weeks of history for the 8-week charts
+        assert first_at is not None and (NOW - first_at.replace(tzinfo=UTC)).days >= 50
+        card = await scorecard(db, parse_period("8w", now=NOW), weeks=8)
+        human = [line for line in card.lines if line.channel == "human"]
+        assert human and human[0].escalation_rate and human[0].escalation_rate > 0

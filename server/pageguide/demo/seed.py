@@ -1,6 +1,6 @@
 """A generated history for the demo app "Lumen", so the reports have something to show.
 
-    await seed(db, sessions=3000, days=28, seed=7) -> SeedReport
+    await seed(db, sessions=3000, days=56, seed=7, base_url=ORIGIN) -> SeedReport
 
 Deterministic for a given (sessions, days, seed, now): a seeded RNG drives everything.
 A few thousand sessions over the last `days` days on the five Lumen pages, with page views
@@ -247,6 +247,30 @@ ROOT_CAUSES = {
     "feature_request": ["unknown"],
     "other": ["unknown", "user_error"],
 }
+# Resolution notes as agents write them; closed handoffs become draft articles from these.
+NOTES = {
+    "bug": "The button was disabled by a validation error further down the form. Steps:\n"
+    "1. Scroll to the field marked in red.\n2. Fix the value (the VAT ID needs its country "
+    "prefix).\n3. Click Save again.",
+    "billing": "Plan changes are prorated to the day. Steps:\n1. Open Settings → Billing.\n"
+    "2. Click Change plan and pick the new plan.\n3. Confirm; the invoice shows the credit.",
+    "outage": "Invites failed while the email provider was down; it is back. Steps:\n"
+    "1. Open Settings → Team.\n2. Click Resend next to each pending invite.",
+    "how_to": "Steps:\n1. Open the page from the left menu.\n2. Use the button at the top "
+    "right.\n3. Save, and the change applies for the whole workspace.",
+    "account_access": "SAML SSO is on the Enterprise plan. Steps:\n1. Ask the workspace owner "
+    "to open Settings → Security.\n2. Add the identity provider's metadata URL.",
+    "feature_request": "No export to CSV yet; logged the request. Workaround: copy the "
+    "chart's table view into a spreadsheet.",
+    "other": "Talked it through with the user and pointed them to the right article.",
+}
+CORRECTIONS = {  # topic -> what the agent says the right answer was, for flagged answers
+    "card_save": "Save stays disabled while the VAT ID is invalid: fix the VAT ID first.",
+    "invite_fail": "Invites were failing because of an email-provider outage, not a setting.",
+    "refund": "Refunds after cancelling go through support; the invoices page cannot do it.",
+}
+DRAFTS = 4  # drafts made from the latest resolved handoffs
+FLAGS = 3  # flagged answers among the latest thumbed-down ones
 RESOLUTIONS = ["explained_steps", "fixed_settings", "bug_report_filed", "refund_issued",
                "workaround_given", "linked_article"]  # fmt: skip
 TABLES = (
@@ -270,6 +294,8 @@ class SeedReport:
     handoffs: int = 0
     messages: int = 0
     agents: int = 0
+    drafts: int = 0
+    flags: int = 0
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -278,8 +304,8 @@ class SeedReport:
         return (
             f"seeded {self.sessions} sessions, {self.page_views} page views, {self.events} "
             f"events, {self.signals} signals, {self.nudges} nudges, {self.questions} questions, "
-            f"{self.feedback} ratings, {self.csat} CSAT, {self.handoffs} handoffs "
-            f"in {self.seconds:.1f}s"
+            f"{self.feedback} ratings, {self.csat} CSAT, {self.handoffs} handoffs, "
+            f"{self.drafts} drafts, {self.flags} flagged answers in {self.seconds:.1f}s"
         )
 
 
@@ -319,9 +345,20 @@ def _hex(rng: random.Random, n: int = 16) -> str:
 
 class Generator:
     def __init__(
-        self, rng: random.Random, now: datetime, days: int, ids: Ids, agent_ids: list[int]
+        self,
+        rng: random.Random,
+        now: datetime,
+        days: int,
+        ids: Ids,
+        agent_ids: list[int],
+        base_url: str = ORIGIN,
     ) -> None:
         self.rng = rng
+        self.base_url = base_url.rstrip("/")
+        # closed handoffs with a resolution note (id, agent), and thumbed-down answers (id,
+        # topic): the inbox's Learning area gets a few drafts and flags from these
+        self.resolved: list[tuple[str, int | None]] = []
+        self.thumbed_down: list[tuple[str, str]] = []
         self.now = now
         self.days = days
         self.ids = ids
@@ -332,6 +369,11 @@ class Generator:
             for acct, name, tier, mrr, count in ACCOUNTS
             for i in range(1, count + 1)
         ]
+
+    def help(self, slug: str) -> str:
+        """An article's address as the server writes it into answers: absolute, so a link
+        still works in an email or a Slack message."""
+        return f"{self.base_url}/help/{slug}"
 
     def start_time(self) -> datetime:
         """Weekdays busier than weekends, working hours busier than nights, slow growth."""
@@ -459,7 +501,7 @@ class Generator:
                 batch.add(
                     m.Nudge, id=_hex(rng), session_id=sid, signal_id=signal_id, kind=kinds[0],
                     path=path, text=f"Stuck on “{label}”? {ARTICLES.get(slug, 'Help')} may help.",
-                    sources=[{"title": ARTICLES.get(slug, slug), "url": f"/help/{slug}"}],
+                    sources=[{"title": ARTICLES.get(slug, slug), "url": self.help(slug)}],
                     specific=True, outcome=opened, asked=asked,
                     succeeded=opened == "opened" and rng.random() < 0.55,
                     latency_ms=round(rng.uniform(40, 400), 1), sent_at=shown, shown_at=shown,
@@ -490,6 +532,17 @@ class Generator:
         rng = self.rng
         slug, issue, phrasings = TOPICS[topic]
         asked_at = at + timedelta(seconds=rng.uniform(span * 0.3, span * 0.9))
+        if topic == "human":
+            # As live: asking for a person is not answered, it is handed over (or, with a
+            # person already on it, goes to them).
+            batch.add(m.Question, id=self.ids(m.Question), session_id=sid,
+                      client_id=_hex(rng, 12), page_view_id=pv_id, text=rng.choice(phrasings),
+                      at=asked_at)  # fmt: skip
+            if not escalated:
+                trigger = {"kind": "asked_for_human", "score": 0.95, "source": "rule",
+                           "reason": "the user asked for a person"}  # fmt: skip
+                self.handoff(batch, sid, path, asked_at, [trigger], issue)
+            return True
         triggers: list[dict[str, Any]] = []
         last_answer_end = asked_at
         for turn in range(1 if rng.random() < 0.8 else 2):
@@ -505,8 +558,8 @@ class Generator:
             a_id = _hex(rng, 32)
             a_at = q_at + timedelta(milliseconds=20)
             sources = [] if declined else [
-                {"title": ARTICLES[slug], "url": f"/help/{slug}"},
-                *([{"title": ARTICLES["getting-started"], "url": "/help/getting-started"}]
+                {"title": ARTICLES[slug], "url": self.help(slug)},
+                *([{"title": ARTICLES["getting-started"], "url": self.help("getting-started")}]
                   if rng.random() < 0.3 else []),
             ]  # fmt: skip
             confidence = round(rng.uniform(0.08, 0.3) if declined else rng.uniform(0.45, 0.93), 3)
@@ -531,12 +584,10 @@ class Generator:
                           comment="didn't help" if down and rng.random() < 0.3 else None,
                           at=last_answer_end + timedelta(seconds=rng.uniform(2, 30)))  # fmt: skip
                 if down:
+                    self.thumbed_down.append((a_id, topic))
                     triggers.append({"kind": "thumbs_down", "score": 0.8,
                                      "reason": "the user rated an answer down",
                                      "source": "conversation"})  # fmt: skip
-        if topic == "human":
-            triggers.append({"kind": "asked_for_human", "score": 0.95, "source": "rule",
-                             "reason": "the user asked for a person"})  # fmt: skip
         if topic in ("refund", "cancel") and rng.random() < 0.5:
             triggers.append({"kind": "billing_dispute" if topic == "refund" else "churn_risk",
                              "score": 0.8, "source": "classifier",
@@ -564,6 +615,7 @@ class Generator:
         after: datetime,
         triggers: list[dict[str, Any]],
         issue: str,
+        again: bool = False,
     ) -> None:
         rng = self.rng
         created = after + timedelta(seconds=rng.uniform(1, 20))
@@ -598,9 +650,11 @@ class Generator:
             created_at=created, claimed_at=claimed,
             first_response_at=first if status != "returned" or rng.random() < 0.5 else None,
             closed_at=closed if status == "closed" else None,
-            resolution_note="Walked the user through the steps." if status == "closed" else "",
+            resolution_note=NOTES.get(issue, NOTES["other"]) if status == "closed" else "",
             tags=tags,
         )  # fmt: skip
+        if status == "closed":
+            self.resolved.append((h_id, agent))
         batch.add(m.Message, session_id=sid, handoff_id=h_id, role="user", author="",
                   text="Can someone help me with this?", at=created)  # fmt: skip
         if first is not None:
@@ -612,6 +666,15 @@ class Generator:
                       at=first)  # fmt: skip
         if status == "closed" and closed is not None and rng.random() < 0.6:
             self.csat(batch, sid, closed, good=rng.random() < 0.8)
+        ended = closed if status == "closed" else first if status == "returned" else None
+        if not again and ended is not None and rng.random() < 0.12:
+            # The fix did not hold: the user needs a person again in the same session, which
+            # is what the people's escalation rate (and first-contact resolution) count.
+            reopen = ended + timedelta(seconds=rng.uniform(60, 1_800))
+            if reopen < self.now:
+                trigger = {"kind": "asked_for_human", "score": 0.95, "source": "rule",
+                           "reason": "the user needed a person again"}  # fmt: skip
+                self.handoff(batch, sid, path, reopen, [trigger], issue, again=True)
 
     def csat(self, batch: Batch, sid: str, after: datetime, good: bool) -> None:
         rng = self.rng
@@ -633,11 +696,21 @@ def _pick_kinds(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> 
 
 
 def generate(
-    sessions: int, days: int, seed: int, now: datetime, ids: Ids, agent_ids: list[int]
+    sessions: int,
+    days: int,
+    seed: int,
+    now: datetime,
+    ids: Ids,
+    agent_ids: list[int],
+    base_url: str = ORIGIN,
+    generator: list[Generator] | None = None,
 ) -> Iterator[Batch]:
-    """Batches of rows, `BATCH_SESSIONS` sessions each. Pure apart from the ids handed out."""
+    """Batches of rows, `BATCH_SESSIONS` sessions each. Pure apart from the ids handed out;
+    `generator`, when given, receives the generator (for what it noted along the way)."""
     rng = random.Random(seed)
-    gen = Generator(rng, now, days, ids, agent_ids)
+    gen = Generator(rng, now, days, ids, agent_ids, base_url)
+    if generator is not None:
+        generator.append(gen)
     done = 0
     while done < sessions:
         batch = Batch()
@@ -683,6 +756,24 @@ async def _fix_sequences(db: Database) -> None:
             )
 
 
+async def _learning(db: Database, gen: Generator, report: SeedReport, now: datetime) -> None:
+    """A few drafts from the latest resolution notes (made as the server makes them when a
+    handoff closes) and a few flagged answers, so the inbox's Learning area has work."""
+    from ..insights.drafts import draft_from_handoff
+
+    for handoff_id, agent in gen.resolved[-DRAFTS:]:
+        await draft_from_handoff(db, handoff_id, agent)
+        report.drafts += 1
+    flagged = [(a, t) for a, t in gen.thumbed_down if t in CORRECTIONS][-FLAGS:]
+    if flagged:
+        agent = gen.agent_ids[0] if gen.agent_ids else None
+        async with db.session() as s, s.begin():
+            for answer_id, topic in flagged:
+                s.add(m.AnswerFlag(answer_id=answer_id, agent_id=agent, status="open",
+                                   correction=CORRECTIONS[topic], created_at=now))  # fmt: skip
+        report.flags += len(flagged)
+
+
 async def write(db: Database, batch: Batch, report: SeedReport) -> None:
     async with db.engine.begin() as conn:
         for table in TABLES:
@@ -706,11 +797,12 @@ async def write(db: Database, batch: Batch, report: SeedReport) -> None:
 async def seed(
     db: Database,
     sessions: int = 3000,
-    days: int = 28,
+    days: int = 56,
     seed: int = 7,
     *,
     force: bool = False,
     now: datetime | None = None,
+    base_url: str = ORIGIN,
 ) -> SeedReport:
     """Write a generated Lumen history into a migrated database; see the module docstring."""
     if sessions < 0 or days < 1:
@@ -727,8 +819,11 @@ async def seed(
     ids = Ids(await _max_ids(db))
     # a forced second run must not repeat the first one's ids
     run_seed = seed if existing == 0 else seed * 1_000_003 + existing
-    for batch in generate(sessions, days, run_seed, now, ids, agent_ids):
+    made: list[Generator] = []
+    for batch in generate(sessions, days, run_seed, now, ids, agent_ids, base_url, made):
         await write(db, batch, report)
     await _fix_sequences(db)
+    if made:
+        await _learning(db, made[0], report, now)
     report.seconds = time.perf_counter() - started
     return report
