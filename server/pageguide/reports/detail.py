@@ -52,8 +52,8 @@ async def page_detail(
         select(
             sg.kind, sg.target, sg.target_text, func.count(), func.count(distinct(sg.session_id))
         )
-        # IN, not JOIN: without an index on signals.page_view_id SQLite would otherwise scan
-        # the signals once per visit; this way it scans them once (PostgreSQL: a semi-join)
+        # IN, not JOIN: the visits as a set, matched through ix_signals_page_view_id
+        # (migration 0003); PostgreSQL plans it as a semi-join
         .where(sg.page_view_id.in_(select(v.c.id)), sg.at >= period.start)
         .group_by(sg.kind, sg.target, sg.target_text)
         .order_by(func.count().desc(), sg.kind, sg.target)
