@@ -168,7 +168,8 @@ def test_where_users_get_stuck(reports_server: Any, signed_in: Any, console: lis
     assert flagged.locator(".flag").inner_text() == "Rising"
     header = table.locator("thead").inner_text()
     for column in ("Sessions", "Users", "Struggle", "Questions", "Deflected", "Escalations",
-                   "Triggers", "Thumbs up", "Thumbs down", "CSAT", "Time to resolve"):  # fmt: skip
+                   "Triggers", "Thumbs up", "Thumbs down", "Avg CSAT (1–5)",
+                   "Time to resolve"):  # fmt: skip
         assert column in header
 
     charts = page.locator("svg.chart")
@@ -273,7 +274,7 @@ def test_scorecard(reports_server: Any, signed_in: Any, console: list[str]) -> N
     page.goto(reports_server.url + "/reports/scorecard?since=30d")
     side = page.get_by_role("table", name=re.compile("AI and people, side by side"))
     text = side.inner_text()
-    for measure in ("CSAT", "First-contact resolution", "Escalation rate",
+    for measure in ("Satisfied (CSAT 4–5)", "First-contact resolution", "Escalation rate",
                     "Time to first response", "Time to resolution"):  # fmt: skip
         assert measure in text
     assert side.locator("svg.sparkline").count() == 10  # five measures, two channels

@@ -42,3 +42,19 @@ async def test_friction_page_ranks_the_pages(agent: Any) -> None:  # noqa: F811
     assert "Friction per week, top 2 pages" in html
     # a period longer than the anomaly scan's eight weeks takes its own trend read
     assert "Friction per week" in (await agent.get("/reports?since=90d")).text
+
+
+async def test_the_two_csat_numbers_and_the_baselines_are_named(agent: Any) -> None:  # noqa: F811
+    html = (await agent.get(f"/reports?{WEEK}")).text
+    # goals: CSAT 2 and 5, an average of 3.5 under the average's name
+    assert ">Avg CSAT (1–5)</abbr>" in html and "3.5 <span" in html
+    assert "scored against every page in this period" in html
+    assert "scored against that page's own weeks" in html
+    assert "Rising compares the latest week with the page's seven weeks before" in html
+    card = (await agent.get(f"/reports/scorecard?{WEEK}")).text
+    # the AI's one response was a 5, the people's a 2: 100% and 0% satisfied
+    assert "Satisfied (CSAT 4–5)</a></th><td>100%</td>" in card
+    assert "Satisfied (CSAT 4–5) per week, AI and people" in card
+    assert ">Avg CSAT (1–5)</dt>" in card
+    detail = (await agent.get(f"/reports/page/app/dashboard?{WEEK}")).text
+    assert "<dt>Avg CSAT (1–5)</dt>" in detail and "scored against this page's own days" in detail

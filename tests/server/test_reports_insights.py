@@ -16,12 +16,12 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from tests.server.test_reports import DASH, GOALS, PERIOD, WEEK, build
 from tests.support.databases import migrated
+from tests.support.report_pages import page_client
 
 from pageguide.db import Database
 from pageguide.insights.misfiring import MisfireQuestion, MisfiringArticle
@@ -52,25 +52,7 @@ async def db(request, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator
 @pytest.fixture
 async def agent(db: Database) -> AsyncIterator[Any]:
     """The report pages and the API in one app, and a client signed in as an agent."""
-    import httpx
-    from starlette.applications import Starlette
-
-    from pageguide.inbox.auth import COOKIE, Agents
-    from pageguide.reports import api, web
-
-    app = Starlette(routes=[*web.routes(), *api.routes()])
-    agents = Agents(db)
-    if not await agents.list():
-        await agents.add("pm@example.com", "PM", "a-long-password")
-    app.state.inbox = SimpleNamespace(agents=agents)
-    app.state.services = SimpleNamespace(
-        repo=SimpleNamespace(db=db), guide=None, sites=SimpleNamespace(by_key={"acme": None})
-    )
-    token = await agents.sign_in("pm@example.com", "a-long-password")
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://test", cookies={COOKIE: token}
-    ) as client:
+    async with page_client(db) as client:
         yield client
 
 

@@ -66,7 +66,7 @@ async def detail_page(request: Request, agent: SignedIn) -> Response:
             ("Deflected", pct(r.deflection_rate)),
             ("Escalations", num(r.escalations)),
             (
-                "CSAT",
+                "Avg CSAT (1–5)",
                 DASH
                 if r.csat_average is None
                 else f'{r.csat_average:.1f} <span class="of">of 5 ({r.csat_responses})</span>',
@@ -107,7 +107,12 @@ async def detail_page(request: Request, agent: SignedIn) -> Response:
             ),
         ),
         kpis=summary,
-        trend=panel("Day by day", figure(trend)),
+        trend=panel(
+            "Day by day",
+            figure(trend),
+            "Each day scored against this page's own days; the friction above is scored "
+            "against every page in the period.",
+        ),
         signals=panel("Signals", chips(r.signals, signal_label)),
         triggers=panel(
             "Why people were handed to a person",

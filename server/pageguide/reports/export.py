@@ -189,7 +189,7 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 def pages_table(report: PagesReport) -> str:
     headers = (
         "#", "page", "friction", "sessions", "struggle", "questions", "deflected", "escalated",
-        "up/down", "csat", "resolve", "top signal",
+        "up/down", "avg csat", "resolve", "top signal",
     )  # fmt: skip
     rows = []
     for r in report.pages:

@@ -157,11 +157,17 @@ async def friction_page(request: Request, agent: SignedIn) -> Response:
         friction_chart=panel(
             "Friction by page",
             figure(friction_chart),
-            "Struggle, escalations, thumbs down and low CSAT, weighted; "
+            "Struggle, escalations, thumbs down and low CSAT, weighted, each page against "
+            "every page in this period (as in the table); "
             f'<a href="/reports/scorecard{e(q)}#def-friction">how it is scored</a>.',
         ),
         signals_chart=panel("Signal breakdown", figure(signals_chart)),
-        friction_trend=panel("Friction trend", figure(friction_trend)),
+        friction_trend=panel(
+            "Friction trend",
+            figure(friction_trend),
+            "Each page's weeks scored against that page's own weeks, so a line compares with "
+            "itself; a week can read differently from the table's score for the period.",
+        ),
         struggle_trend=panel("Struggle trend", figure(struggle_trend)),
         table=friction_table(rows, kinds, flags, q),
     )
@@ -183,7 +189,7 @@ def friction_table(rows: Sequence[PageRow], kinds: Sequence[str], flags: dict, q
         th("Triggers", cls="text"),
         th("Thumbs up"),
         th("Thumbs down"),
-        th("CSAT", "Average of 1–5 responses (how many)"),
+        th("Avg CSAT (1–5)", "Mean score of the 1–5 responses (how many)"),
         th("Time to resolve", "Median, opened to closed, of handoffs closed"),
     ]
 
@@ -221,6 +227,9 @@ def friction_table(rows: Sequence[PageRow], kinds: Sequence[str], flags: dict, q
         "Pages ranked by friction",
         head,
         (row(r) for r in rows),
-        "Pages are route templates: /projects/:id is one page however many projects.",
+        "Pages are route templates: /projects/:id is one page however many projects. "
+        "Friction is scored against every page in this period; Rising compares the latest "
+        "week with the page's seven weeks before, every page and week scored against all "
+        "pages over those eight weeks.",
         "No page was visited in this period.",
     )

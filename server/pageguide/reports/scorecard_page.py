@@ -46,7 +46,7 @@ class Measure:
 
 
 MEASURES = (
-    Measure("csat", "CSAT", "def-csat", lambda s: s.csat, pct, True),
+    Measure("csat", "Satisfied (CSAT 4–5)", "def-csat", lambda s: s.csat, pct, True),
     Measure("fcr", "First-contact resolution", "def-fcr", lambda s: s.fcr, pct, True),
     Measure(
         "escalation", "Escalation rate", "def-escalation", lambda s: s.escalation_rate, pct, True
@@ -207,6 +207,8 @@ def anomalies_html(anomalies: Sequence[Any], q: str) -> str:
     return panel(
         "Anomalies",
         f'<ul class="plain-list anomalies">{"".join(items)}</ul>',
+        "Page friction here is each week scored against all pages over the eight weeks, "
+        "so it can differ from the friction on the report's table. "
         '<a href="#def-anomaly">What counts as an anomaly</a>.',
         hid="anomalies-heading",
     )
