@@ -20,7 +20,12 @@ the ratio of medians, and the median against the < 1 s target. Subjects:
   every page, so it runs the pages report too), cold with the question clustering (embedding
   cache warm), and right after the pages list (the usual click-through: it ranks against that
   list and counts only its own page);
-- the scorecard (by channel, 30 days, with the 8-week trend and the anomaly scan).
+- the scorecard (by channel, 30 days, with the 8-week trend and the anomaly scan);
+- the HTML pages end to end, in process (httpx over ASGI against the report routes, with a
+  signed-in agent's cookie): `/reports` over 7 and 30 days, `/reports/scorecard`, a page's
+  detail and `/reports/insights` over 30 days — everything a person waits for, the rendering
+  included. The knowledge index is not loaded: issue types are "unknown" and questions are
+  compared by their words, not embedded.
 `--explain` then prints EXPLAIN ANALYZE of every statement the whole-history pages report and
 the scorecard run, with the settings the reports run them with.
 """
@@ -37,7 +42,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +52,7 @@ sys.path.insert(0, str(ROOT))  # tests.support
 
 import asyncpg  # noqa: E402
 from sqlalchemy import event, func, select, text  # noqa: E402
+from tests.support.report_pages import page_client  # noqa: E402
 
 from pageguide.db import Database  # noqa: E402
 from pageguide.db import models as m  # noqa: E402
@@ -199,7 +205,9 @@ async def explain_reports(db: Database, now: datetime) -> list[str]:
     return out
 
 
-async def measure(db: Database, now: datetime, runs: int) -> dict[str, Sample]:
+async def measure(
+    db: Database, now: datetime, runs: int, writable: bool = True
+) -> dict[str, Sample]:
     last7, last30 = parse_period("7d", now=now), parse_period("30d", now=now)
     everything = parse_period("400d", now=now)
     team = "/app/settings/team"
@@ -230,6 +238,44 @@ async def measure(db: Database, now: datetime, runs: int) -> dict[str, Sample]:
     out["scorecard by channel, 30 days"] = await timed(
         lambda: scorecard(db, last30, "channel"), baseline, runs
     )
+    out.update(await measure_pages(db, now, runs, baseline, writable))
+    return out
+
+
+async def measure_pages(
+    db: Database,
+    now: datetime,
+    runs: int,
+    baseline: Callable[[], Awaitable[Any]],
+    writable: bool,
+) -> dict[str, Sample]:
+    """The HTML pages as a person opens them, each a full request through the app."""
+    until = f"until={now:%Y-%m-%dT%H:%M:%S}"
+    since = {d: f"since={now - timedelta(days=d):%Y-%m-%dT%H:%M:%S}&{until}" for d in (7, 30)}
+    subjects = {
+        "page /reports, 7 days": f"/reports?{since[7]}",
+        "page /reports, 30 days": f"/reports?{since[30]}",
+        "page /reports/scorecard, 30 days": f"/reports/scorecard?{since[30]}",
+        "page /reports/page/app/settings/team, 30 days, cold": (
+            f"/reports/page/app/settings/team?{since[30]}"
+        ),
+        "page /reports/insights, 30 days": f"/reports/insights?{since[30]}",
+    }
+    out = {}
+    async with page_client(db, writable) as client:
+
+        def get(path: str) -> Callable[[], Awaitable[Any]]:
+            async def run() -> None:
+                if "/reports/page/" in path:
+                    pages._recent.items.clear()  # cold: it ranks against every page
+                response = await client.get(path)
+                if response.status_code != 200:
+                    raise RuntimeError(f"{path}: {response.status_code}")
+
+            return run
+
+        for name, path in subjects.items():
+            out[name] = await timed(get(path), baseline, runs)
     return out
 
 
@@ -342,7 +388,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 await analyse(db)
                 if args.cache:
                     await mark_seeded(db, now)
-            results = await measure(db, now, args.runs)
+            results = await measure(db, now, args.runs, writable=not args.url)
             report["reports"] = as_json(results, target=args.events >= 1_000_000)
             say(f"\nrows: {report['rows']}\n")
             say("baseline: SELECT count(*) FROM events")
