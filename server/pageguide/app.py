@@ -33,6 +33,7 @@ from .insights.digest import digest_forever
 from .proactive import ProactiveHelp
 from .progress import ingest_with_progress
 from .reports import api as reports_api
+from .reports.issue_types import IssueTypes
 from .reports.web import routes as report_pages
 from .retrieval.embed import Embedder
 from .retrieval.knowledge import KnowledgeBase
@@ -134,6 +135,7 @@ def create_app(
                     base_url=settings.public_url or f"http://{settings.host}:{settings.port}",
                     embedder=knowledge.embedder,
                     outbox=outbox,
+                    issue_types=lambda: IssueTypes.from_index(knowledge.index),
                 )
             ),
         ]
