@@ -136,7 +136,7 @@ class Answer(Base):
     cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
     first_token_ms: Mapped[float | None] = mapped_column(Float)
     total_ms: Mapped[float | None] = mapped_column(Float)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # insights read a period
 
 
 class Feedback(Base):
@@ -149,7 +149,7 @@ class Feedback(Base):
     answer_id: Mapped[str] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"))
     rating: Mapped[str] = mapped_column(String(8))
     comment: Mapped[str | None] = mapped_column(Text)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class Csat(Base):
@@ -160,7 +160,7 @@ class Csat(Base):
     )
     score: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 # ---------------------------------------------------------------- struggle and proactive help
@@ -218,7 +218,10 @@ class Nudge(Base):
 
 class HandoffRow(Base):
     __tablename__ = "handoffs"
-    __table_args__ = (Index("ix_handoffs_status_created", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_handoffs_status_created", "status", "created_at"),
+        Index("ix_handoffs_created_at", "created_at"),  # a period's handoffs, any status
+    )
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     session_id: Mapped[str] = mapped_column(
         ForeignKey("sessions.id", ondelete="CASCADE"), index=True
