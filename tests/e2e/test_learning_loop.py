@@ -8,8 +8,6 @@ knowledge folder is a temporary copy of knowledge/, so publishing never writes i
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import inspect
 import json
 import re
 import shutil
@@ -23,7 +21,6 @@ import pytest
 import websockets
 from sqlalchemy import select
 from tests.conftest import KNOWLEDGE, WidgetClient, page
-from tests.support import server as live_server
 from tests.support.server import LiveServer, run_server
 
 from pageguide.db import Database
@@ -42,48 +39,13 @@ Each dashboard page becomes one slide."""
 TAGS = {"issue_type": "how_to", "root_cause": "docs_gap", "resolution_path": "workaround"}
 
 
-# ---------------------------------------------------------------- wiring
-# Until app.py mounts `inbox.review.routes()` and `Escalations.close` calls
-# `insights.drafts.on_handoff_closed`, this test adds both itself. Once wired, both are
-# no-ops (drafting is idempotent per handoff anyway).
-
-
-@contextlib.contextmanager
-def learning_loop_wired() -> Iterator[None]:
-    from pageguide.escalation.service import Escalations
-    from pageguide.inbox import review
-    from pageguide.insights.drafts import on_handoff_closed
-
-    real_create_app = live_server.create_app
-
-    def create_app(*args: Any, **kwargs: Any) -> Any:
-        app = real_create_app(*args, **kwargs)
-        paths = {getattr(r, "path", "") for r in app.router.routes}
-        if "/inbox/api/drafts" not in paths:
-            app.router.routes.extend(review.routes())
-        return app
-
-    real_close = Escalations.close
-    hooked = "on_handoff_closed" in inspect.getsource(real_close)
-
-    async def close(self: Any, handoff_id: str, agent: Any, note: str, tags: dict) -> None:
-        await real_close(self, handoff_id, agent, note, tags)
-        await on_handoff_closed(self.handoffs.db, handoff_id, agent.agent_id)
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(live_server, "create_app", create_app)
-        if not hooked:
-            mp.setattr(Escalations, "close", close)
-        yield
-
-
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[LiveServer]:
     tmp: Path = tmp_path_factory.mktemp("learning")
     knowledge = tmp / "knowledge"
     shutil.copytree(KNOWLEDGE, knowledge)  # publishing writes here, never into the repo
     settings = Settings(data=tmp / "data", knowledge=knowledge, secret="test-secret")
-    with learning_loop_wired(), run_server(settings, embedder) as server:
+    with run_server(settings, embedder) as server:
         yield server
 
 
