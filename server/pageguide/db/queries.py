@@ -185,11 +185,20 @@ class Repository:
             s.add(m.Nudge(id=nudge_id, session_id=session_id, **values))
 
     async def nudge_outcome(self, nudge_id: str, session_id: str, **values: Any) -> bool:
+        """Update a nudge's outcome fields; `outcome_at` is when `outcome` last changed, so
+        a later `asked` or `succeeded` keeps the moment it was opened or dismissed."""
+        from sqlalchemy import case
+
+        outcome = values.get("outcome")
+        if outcome is not None:
+            values["outcome_at"] = case(
+                (m.Nudge.outcome == outcome, m.Nudge.outcome_at), else_=datetime.now(UTC)
+            )
         async with self.db.session() as s, s.begin():
             result = await s.execute(
                 update(m.Nudge)
                 .where(m.Nudge.id == nudge_id, m.Nudge.session_id == session_id)
-                .values(outcome_at=datetime.now(UTC), **values)
+                .values(**values)
             )
             return result.rowcount == 1
 
@@ -202,19 +211,40 @@ class Repository:
         from sqlalchemy import func
 
         since = datetime.now(UTC) - timedelta(days=since_days)
-        async with self.db.session() as s:
-            rows = await s.execute(
-                select(m.Question.text, func.count())
-                .join(m.PageView, m.PageView.id == m.Question.page_view_id)
-                .join(m.Answer, m.Answer.question_id == m.Question.id)
-                .where(
-                    m.PageView.template == template,
-                    m.Question.at >= since,
-                    m.Answer.confidence >= 0.5,
-                )
-                .group_by(m.Question.text)
+        key = func.lower(func.trim(m.Question.text))
+        asked = (
+            select(m.Question.text)
+            .join(m.PageView, m.PageView.id == m.Question.page_view_id)
+            .join(m.Answer, m.Answer.question_id == m.Question.id)
+            .where(
+                m.PageView.template == template,
+                m.Question.at >= since,
+                m.Answer.confidence >= 0.5,
             )
-            # SQL's lower() folds ASCII only; group in Python so "Über" and "über" meet.
+        )
+        async with self.db.session() as s:
+            # The most asked questions, counted in SQL: a page's history is bounded by this
+            # LIMIT, not by how many different questions people typed there in 30 days.
+            top = (
+                await s.execute(
+                    asked.with_only_columns(key, func.count())
+                    .group_by(key)
+                    .order_by(func.count().desc(), key)
+                    .limit(limit * 10)
+                )
+            ).all()
+            keys = [k for k, _ in top]
+            rows = (
+                await s.execute(
+                    asked.with_only_columns(m.Question.text, func.count())
+                    .where(key.in_(keys))
+                    .group_by(m.Question.text)
+                )
+                if keys
+                else []
+            )
+            # SQL's lower() folds ASCII only in SQLite; group again so "Über" and "über" meet
+            # (among the candidates above).
             spellings: dict[str, dict[str, int]] = {}
             for text, n in rows:
                 seen = spellings.setdefault(text.strip().lower(), {})

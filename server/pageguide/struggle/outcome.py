@@ -8,9 +8,11 @@ docs/struggle.md ("Outcomes"):
   must have gone through: the page reports no form errors any more with no failure since, or
   an attempt (a submit, or a click that sent a request) is followed by nothing failing, for
   `SETTLE_MS` or until the page changes.
-- After a click nudge (rage_click, dead_click) or an explicit one, the user goes on to an
-  action the page answers (a submit, a click with a visible effect or a request) that nothing
-  failing follows, or to another page. After a navigation loop, to a page outside the loop.
+- After a click nudge (rage_click, dead_click), the user goes on to an action the page answers
+  (a submit, a click with a visible effect, a navigation or a request) that nothing failing
+  follows, for `SETTLE_MS` or until the page changes. Leaving or reloading the page without
+  one is not success: the control still does nothing. After an explicit nudge, such an action
+  or another page; after a navigation loop, a page outside the loop.
 - Leaving with form errors or a failure still on screen is not success, and neither is the
   same family of signal coming back on that page. Nothing counts after `WINDOW_MS`.
 """
@@ -119,11 +121,15 @@ class FollowUp:
             self.errors_on_screen = errors
             if errors:
                 self.attempt_at = None  # the attempt did not clear them
-            elif had and not self.failing:
+            elif had and not self.failing and self.family == "error":
                 return Outcome.SUCCEEDED  # the errors went away
-            return self.check(now)
+            return self.check(now)  # a reload clearing the form fixes no dead button
         if self.family == "navigation" and path in self.loop_pages:
             return Outcome.PENDING  # still going round
+        if self.family == "click":
+            # Only an answered action (a link or button that navigated counts) says the page
+            # works for them again; a bare page change is going elsewhere.
+            return Outcome.SUCCEEDED if self.attempt_at is not None else Outcome.FAILED
         return Outcome.FAILED if self._stuck() else Outcome.SUCCEEDED
 
     def check(self, now: int) -> Outcome:

@@ -99,9 +99,24 @@ def test_a_click_the_page_answers_after_a_dead_click_nudge_is_success() -> None:
     assert f.check(T + 6_000 + SETTLE_MS) is Outcome.SUCCEEDED
 
 
-def test_another_page_after_a_click_nudge_is_success() -> None:
+def test_a_click_that_navigates_away_after_a_click_nudge_is_success() -> None:
     f = follow(SignalKind.RAGE_CLICK, "unanswered_click_chain")
+    feed(f, ev("click", T + 3_000, "navigation"))
     assert f.page("/dashboard", [], T + 4_000) is Outcome.SUCCEEDED
+
+
+def test_leaving_right_after_a_click_nudge_without_an_answered_action_is_not_success() -> None:
+    f = follow(SignalKind.RAGE_CLICK, "unanswered_click_chain")
+    feed(f, ev("click", T + 200, "none"))  # the same dead button, once more
+    feed(f, ev("navigate", T + 500, **{"from": PAGE, "to": "/dashboard"}))  # typed or back
+    assert f.page("/dashboard", [], T + 500) is Outcome.FAILED
+
+
+def test_reloading_the_page_after_a_dead_click_nudge_is_not_success() -> None:
+    f = follow(SignalKind.DEAD_CLICK, "repeated_dead_click", ERRORS)
+    feed(f, ev("navigate", T + 2_000, **{"from": PAGE, "to": PAGE}))  # a reload
+    assert f.page(PAGE, [], T + 2_100) is Outcome.PENDING  # the form is cleared, not fixed
+    assert f.page("/dashboard", [], T + 9_000) is Outcome.FAILED
 
 
 def test_the_same_family_of_signal_coming_back_on_the_page_is_not_success() -> None:
@@ -116,6 +131,7 @@ def test_the_same_family_of_signal_coming_back_on_the_page_is_not_success() -> N
 
 def test_another_pages_errors_before_its_page_frame_do_not_count() -> None:
     f = follow(SignalKind.DEAD_CLICK, "repeated_dead_click")
+    feed(f, ev("click", T + 900, "navigation"))
     feed(f, ev("navigate", T + 1_000, **{"from": PAGE, "to": "/dashboard"}))
     feed(f, ev("http_error", T + 1_200, method="GET", path="/api/poll", status=503))
     assert f.page("/dashboard", [], T + 1_500) is Outcome.SUCCEEDED
