@@ -68,7 +68,6 @@ class Connection:
         "origin",
         "services",
         "session",
-        "struggle",
         "template",
         "ws",
     )
@@ -82,7 +81,6 @@ class Connection:
         self.session: LiveSession | None = None
         self._answering: asyncio.Task[None] | None = None
         self._send_lock: asyncio.Lock | None = None
-        self.struggle: object | None = None  # proactive help's state, made on the first event
         self.escalation: SessionEscalation | None = None  # made at hello
         self.template = ""  # the current page's route template (routes.py)
         public = services.settings.public_url
@@ -159,7 +157,7 @@ class Connection:
             if self._answering is not None and not self._answering.done():
                 self._answering.cancel()
             if self.session is not None:
-                self.services.proactive.forget(self.session.id)
+                self.services.proactive.disconnected(self.session.id, self)
                 self.services.hub.widget_offline(self.session.id, self.send)
                 log.info("session disconnected", extra={"session": self.session.id})
 
@@ -243,6 +241,7 @@ class Connection:
             self.send,
             identity.account,
         )
+        services.proactive.connected(self.context())  # keeps the session's struggle state
         if hello.page is not None:
             await self._set_page(hello.page)
         self.machine.ready()
@@ -308,9 +307,13 @@ class Connection:
         await self.services.repo.add_events(session.id, session.page_view_id, frame.events)
         if any(e.kind == "widget_open" for e in frame.events) and session.page is not None:
             page = session.page
-            suggestions = await self.services.suggestions.for_page(
-                page.path, self.template, page.route
-            )
+            try:
+                suggestions = await self.services.suggestions.for_page(
+                    page.path, self.template, page.route
+                )
+            except Exception:  # a welcome is a nicety: never worth the connection
+                log.exception("welcome failed", extra={"session": session.id})
+                suggestions = []
             session.offered = tuple(suggestions)
             await self.send(p.Welcome(path=page.path, suggestions=suggestions))
         await self.services.proactive.on_events(self.context(), frame.events)

@@ -27,6 +27,19 @@ async def session_nudges(db: Database, session_id: str) -> tuple[int, set[tuple[
         return int(count or 0), {(kind, path) for kind, path in dismissed}
 
 
+async def find(db: Database, nudge_id: str, session_id: str) -> tuple[str, str] | None:
+    """(kind, path) of one of the session's nudges; None for another session's or none."""
+    async with db.session() as s:
+        row = (
+            await s.execute(
+                select(m.Nudge.kind, m.Nudge.path).where(
+                    m.Nudge.id == nudge_id, m.Nudge.session_id == session_id
+                )
+            )
+        ).first()
+        return (row[0], row[1]) if row is not None else None
+
+
 async def mark_shown(db: Database, nudge_id: str, session_id: str) -> bool:
     """The widget displayed the nudge: `shown`, at that moment. Only from `sent`, so a late
     report never undoes `opened` or `dismissed`."""

@@ -9,6 +9,9 @@ A session that never struggles costs nothing here: its state is created on its f
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import heapq
+import itertools
 import logging
 import secrets
 import time
@@ -29,8 +32,12 @@ from .struggle.policy import NudgePolicy, NudgeSettings, NudgeState, Verdict
 log = logging.getLogger("pageguide.proactive")
 MAX_SESSIONS = 50_000  # struggle states kept; the oldest idle session goes first
 MAX_TITLES = 16  # page titles kept per session, to name the pages of a navigation loop
-TICK_SECONDS = 1.0  # hesitation is idle time, so someone has to look at the clock
 TIMER_KINDS = (SignalKind.HESITATION,)  # the only detector that idle time alone can fire
+# A reload, or the next page of a multi-page app, reconnects within seconds: the state (window,
+# cooldowns, open nudge) waits this long after the session's last socket closes.
+RELEASE_GRACE_S = 30.0
+ASK_WINDOW_MS = 120_000  # a question counts as the nudge's `asked` this long after it
+HESITATE, RELEASE = "hesitate", "release"  # what a timer does when it comes due
 
 Send = Callable[[p.Frame], Awaitable[None]]
 
@@ -44,7 +51,10 @@ class OpenNudge:
     id: str
     kind: str
     path: str
+    at: int  # when it was sent, client clock
     follow: FollowUp | None  # what happens next, until it says whether the nudge helped
+    dismissed: bool = False
+    asked: bool = False
 
 
 class SessionStruggle:
@@ -83,15 +93,53 @@ class ProactiveHelp:
         self.guide = guide
         self.struggle = struggle or StruggleSettings()
         self.policy = NudgePolicy(nudges)
-        # sessions the hesitation timer looks at: only those with something to hesitate over
-        self.watched: dict[str, tuple[SessionStruggle, Callable[[], Context]]] = {}
+        # sessions with something to hesitate over; each has a timer at its threshold
+        self.watched: dict[str, SessionStruggle] = {}
         self.sessions: OrderedDict[str, SessionStruggle] = OrderedDict()
+        # each session's open connections (holder -> its context), the latest active last
+        self.connections: dict[str, dict[object, Callable[[], Context]]] = {}
+        self.new: set[str] = set()  # begun here and no state yet: nothing stored to read back
+        # one heap of timers on the loop clock, run by one task (run_timers); a timer whose
+        # entry in `due` changed or went is stale and skipped
+        self.timers: list[tuple[float, int, str, str]] = []
+        self.due: dict[tuple[str, str], float] = {}
+        self._seq = itertools.count()
+        self._wake: asyncio.Event | None = None
+        self._checks: set[asyncio.Task[None]] = set()
 
-    # -- inputs from the gateway
+    # -- connections
 
     def started(self, session_id: str) -> None:
         """A session that began on this connection: it has nothing stored to read back."""
-        self._remember(session_id, SessionStruggle(self.struggle))
+        self.new.add(session_id)
+
+    def connected(self, ctx: Context) -> None:
+        """A socket of the session is open (and the latest active): keep its state."""
+        conns = self.connections.setdefault(ctx.session_id, {})
+        conns.pop(ctx.holder, None)
+        conns[ctx.holder] = ctx.refresh
+        self._cancel(RELEASE, ctx.session_id)
+
+    def disconnected(self, session_id: str, holder: object) -> None:
+        """One socket closed. Only the session's last one stops its timer; its state goes after
+        `RELEASE_GRACE_S`, unless it reconnects first (a reload, the next page)."""
+        conns = self.connections.get(session_id)
+        if conns is not None:
+            conns.pop(holder, None)
+            if conns:
+                return  # another tab of the session is still open: it may hesitate there
+            del self.connections[session_id]
+        self.watched.pop(session_id, None)
+        self._cancel(HESITATE, session_id)
+        if session_id in self.sessions or session_id in self.new:
+            self._schedule(RELEASE, session_id, RELEASE_GRACE_S)
+
+    def _release(self, session_id: str) -> None:
+        if session_id not in self.connections:
+            self.sessions.pop(session_id, None)
+            self.new.discard(session_id)
+
+    # -- inputs from the gateway
 
     def _remember(self, session_id: str, state: SessionStruggle) -> SessionStruggle:
         self.sessions[session_id] = state
@@ -101,14 +149,19 @@ class ProactiveHelp:
 
     async def state(self, ctx: Context) -> SessionStruggle:
         """The session's state, kept across its sockets: a multi-page app opens a new socket on
-        every page load, and a loop, a cooldown or a dismissal spans pages."""
+        every page load, and a loop, a cooldown or a dismissal spans pages. Made on the
+        session's first event, so a session that never sends one costs nothing."""
+        self.connected(ctx)
         existing = self.sessions.get(ctx.session_id)
         if existing is not None:
             self.sessions.move_to_end(ctx.session_id)
             return existing
         state = self._remember(ctx.session_id, SessionStruggle(self.struggle))
+        if ctx.session_id in self.new:
+            self.new.discard(ctx.session_id)
+            return state
         # First sight in this process of a session that may have history (a resume after a
-        # restart, or an eviction): the cap and the dismissals must not start again.
+        # restart, a release or an eviction): the cap and the dismissals must not start again.
         count, dismissed = await nudge_store.session_nudges(self.repo.db, ctx.session_id)
         state.nudges.restore(count, dismissed)
         return state
@@ -121,7 +174,7 @@ class ProactiveHelp:
         follow = state.open.follow if state.open else None
         if follow is not None:
             await self._followed(ctx, state, follow.page(page.path, page.form_errors, now))
-        self._watch(ctx, state, now)
+        self._watch(ctx.session_id, state, now)
 
     async def on_events(self, ctx: Context, events: Iterable[p.Event]) -> None:
         events = list(events)
@@ -136,46 +189,89 @@ class ProactiveHelp:
         await self.evaluate(ctx, state, newest)
         if state.open is not None and state.open.follow is not None:
             await self._followed(ctx, state, state.open.follow.check(newest))
-        self._watch(ctx, state, newest)
+        self._watch(ctx.session_id, state, newest)
 
     async def on_ask(self, ctx: Context) -> None:
         state = await self.state(ctx)
         t = state.client_now()
         state.window.add([p.Event(kind="ask", t=t)])
-        if state.open is not None:
-            await self.repo.nudge_outcome(state.open.id, ctx.session_id, asked=True)
+        opened = state.open
+        # Only a question soon after a nudge still on offer is the nudge's doing.
+        if opened is not None and not opened.dismissed and not opened.asked:
+            if t - opened.at <= ASK_WINDOW_MS:
+                opened.asked = True
+                await self.repo.nudge_outcome(opened.id, ctx.session_id, asked=True)
 
-    def forget(self, session_id: str) -> None:
-        self.watched.pop(session_id, None)
+    # -- timers: hesitation at its threshold, and releasing a closed session's state
 
-    # -- the timer for idle-time signals
+    def _schedule(self, what: str, session_id: str, delay_s: float) -> None:
+        loop = asyncio.get_running_loop()
+        due = loop.time() + max(0.0, delay_s)
+        self.due[(what, session_id)] = due
+        heapq.heappush(self.timers, (due, next(self._seq), what, session_id))
+        if self._wake is not None and self.timers[0][0] == due:
+            self._wake.set()  # earlier than what the timer task sleeps towards
+
+    def _cancel(self, what: str, session_id: str) -> None:
+        self.due.pop((what, session_id), None)
 
     async def tick_forever(self) -> None:
+        """The one timer task: sleeps until the earliest timer, runs it, and so on."""
+        loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
         while True:
-            await asyncio.sleep(TICK_SECONDS)
-            await self.tick()
+            while self.timers and self.due.get(self.timers[0][2:4]) != self.timers[0][0]:
+                heapq.heappop(self.timers)  # cancelled or moved
+            delay = self.timers[0][0] - loop.time() if self.timers else None
+            if delay is not None and delay <= 0:
+                _, _, what, session_id = heapq.heappop(self.timers)
+                del self.due[(what, session_id)]
+                if what == RELEASE:
+                    self._release(session_id)
+                else:  # its own task, so a slow write never delays another session's timer
+                    task = asyncio.create_task(self.check(session_id))
+                    self._checks.add(task)
+                    task.add_done_callback(self._checks.discard)
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), delay)
 
-    async def tick(self) -> None:
-        for session_id, (state, context) in list(self.watched.items()):
-            try:
-                now = state.client_now()
-                signals = state.window.evaluate(now, TIMER_KINDS)
-                for signal in signals:
-                    await self._signal(context(), state, signal, now)
-                # One report per idle stretch: after it, or with nothing left to hesitate
-                # over, only the user's next frame can make this session worth a look again.
-                if signals or not state.window.could_hesitate(now):
-                    if self.watched.get(session_id, (None,))[0] is state:
-                        del self.watched[session_id]
-            except Exception:
-                log.exception("struggle tick failed", extra={"session": session_id})
+    async def check(self, session_id: str) -> None:
+        """A watched session's hesitation threshold has come: run that detector alone."""
+        state = self.watched.get(session_id)
+        conns = self.connections.get(session_id)
+        if state is None or not conns:
+            return
+        try:
+            now = state.client_now()
+            signals = state.window.evaluate(now, TIMER_KINDS)
+            context = next(reversed(conns.values()))  # the tab the user acted in last
+            for signal in signals:
+                await self._signal(context(), state, signal, now)
+            if self.watched.get(session_id) is not state:
+                return  # a frame meanwhile re-armed or dropped it
+            due = state.window.hesitation_due(now)
+            # One report per idle stretch: after it, or with nothing left to hesitate over,
+            # only the user's next frame can make this session worth a look again.
+            if signals or due is None or due <= now:
+                del self.watched[session_id]
+            else:  # the clocks disagreed by a millisecond or two: look again then
+                self._schedule(HESITATE, session_id, (due - now) / 1000)
+        except Exception:
+            log.exception("hesitation check failed", extra={"session": session_id})
 
-    def _watch(self, ctx: Context, state: SessionStruggle, now: int) -> None:
-        """Only sessions with form errors or a failed action on screen are ticked."""
-        if state.window.could_hesitate(now):
-            self.watched[ctx.session_id] = (state, ctx.refresh)
-        else:
-            self.watched.pop(ctx.session_id, None)
+    def _watch(self, session_id: str, state: SessionStruggle, now: int) -> None:
+        """Sessions with form errors or a failed action on screen get a timer at the moment
+        their idle stretch reaches the hesitation threshold."""
+        due = state.window.hesitation_due(now)
+        if due is None or session_id not in self.connections:
+            self.watched.pop(session_id, None)
+            self._cancel(HESITATE, session_id)
+            return
+        self.watched[session_id] = state
+        # the threshold on the server's clock: the client's plus the measured offset
+        self._schedule(HESITATE, session_id, (due + state.offset - now_ms()) / 1000)
 
     # -- signals to nudges
 
@@ -247,7 +343,7 @@ class ProactiveHelp:
         )
         pages = words.loop_pages(evidence) if signal.kind is SignalKind.NAVIGATION_LOOP else ()
         follow = FollowUp.start(signal, at, state.window.form_errors, pages)
-        state.open = OpenNudge(nudge_id, signal.kind.value, signal.page_path, follow)
+        state.open = OpenNudge(nudge_id, signal.kind.value, signal.page_path, at, follow)
         if ctx.on_signal is not None:
             await ctx.on_signal(signal.kind.value, signal.page_path, True, shown)
         await ctx.send(
@@ -274,13 +370,30 @@ class ProactiveHelp:
             nudge_id = str(event.data.get("nudge_id", ""))
             if nudge_id:
                 await nudge_store.mark_shown(self.repo.db, nudge_id, ctx.session_id)
-        elif kind in ("nudge_opened", "nudge_dismissed") and state.open is not None:
+        elif kind in ("nudge_opened", "nudge_dismissed"):
             nudge_id = str(event.data.get("nudge_id", ""))
-            if nudge_id == state.open.id:
-                dismissed = kind == "nudge_dismissed"
-                self.policy.resolved(state.nudges, state.open.kind, state.open.path, dismissed)
-                outcome = "dismissed" if dismissed else "opened"
-                await self.repo.nudge_outcome(nudge_id, ctx.session_id, outcome=outcome)
+            if nudge_id:
+                await self._resolved(ctx, state, nudge_id, dismissed=kind == "nudge_dismissed")
+
+    async def _resolved(
+        self, ctx: Context, state: SessionStruggle, nudge_id: str, dismissed: bool
+    ) -> None:
+        """The user opened or dismissed a nudge: the open one, or one sent before a restart, a
+        release or on another process, found by id among the session's stored nudges."""
+        opened = state.open
+        if opened is not None and opened.id == nudge_id:
+            kind, path = opened.kind, opened.path
+            opened.dismissed = opened.dismissed or dismissed
+            self.policy.resolved(state.nudges, kind, path, dismissed)
+        else:
+            found = await nudge_store.find(self.repo.db, nudge_id, ctx.session_id)
+            if found is None:
+                return  # not this session's: ignore it
+            kind, path = found
+            if dismissed:  # learn "never again here"; the nudge on screen (if any) stays
+                state.nudges.restore(0, {(kind, path)})
+        outcome = "dismissed" if dismissed else "opened"
+        await self.repo.nudge_outcome(nudge_id, ctx.session_id, outcome=outcome)
 
     async def _followed(self, ctx: Context, state: SessionStruggle, outcome: Outcome) -> None:
         """Store a decided outcome and stop following (the nudge stays the open one)."""
@@ -300,7 +413,7 @@ class ProactiveHelp:
 class Context:
     """What proactive help needs from a connection, without importing the socket layer."""
 
-    holder: object  # where the session's struggle state lives (the connection)
+    holder: object  # the connection it came from (one session may have several)
     session_id: str
     page_view_id: int | None
     page: p.PageContext | None

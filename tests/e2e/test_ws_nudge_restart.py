@@ -84,3 +84,38 @@ async def test_a_dismissal_and_the_cap_survive_a_restart(tmp_path, embedder, con
         ("/app/settings/billing", "dismissed_before"),
         ("/app/settings/team", "session_cap"),
     }
+
+
+async def test_dismissing_a_nudge_sent_before_a_restart_is_learned(
+    tmp_path, embedder, connect
+) -> None:
+    settings = Settings(data=tmp_path, knowledge=KNOWLEDGE, secret="s", config=CONFIG)
+    with run_server(settings, embedder, Sites.load(CONFIG)) as first:
+        client = await connect(first)
+        ready = await client.hello(BILLING)
+        await client.send(dead_clicks("Save", "#payment-save"))
+        nudge = await client.recv()
+        assert nudge["type"] == "nudge" and nudge["signal"] == "dead_click"
+        await client.ws.close()  # the card is still on screen when the server goes
+
+    with run_server(settings, embedder, Sites.load(CONFIG)) as second:
+        client = await connect(second)
+        session = ready["session_id"]
+        await client.hello(BILLING, session_id=session, resume_token=ready["resume_token"])
+        dismissed = {"kind": "nudge_dismissed", "t": int(time.time() * 1000)}
+        dismissed["data"] = {"nudge_id": nudge["id"], "signal": "dead_click"}
+        await client.send({"type": "events", "events": [dismissed]})
+        await client.send(dead_clicks("Save", "#payment-save"))  # cooldowns start afresh…
+        frames = await settled(client)
+        assert not [f for f in frames if f["type"] == "nudge"]
+
+    db = Database(settings.database_url_or_default())
+    try:
+        async with db.session() as s:
+            row = await s.get(m.Nudge, nudge["id"])
+            rows = await s.scalars(select(m.SignalRow).where(m.SignalRow.session_id == session))
+            seen = [r.verdict for r in rows if r.kind == "dead_click"]
+    finally:
+        await db.close()
+    assert row is not None and row.outcome == "dismissed" and row.outcome_at is not None
+    assert seen == ["nudge", "dismissed_before"]  # … but the dismissal holds

@@ -260,3 +260,33 @@ async def test_once_typing_is_a_few_seconds_old_the_same_clicks_nudge(server, co
     session, frames = await close_while_typing_then_dead_clicks(client, 5_000)
     assert [f["signal"] for f in frames if f["type"] == "nudge"] == ["dead_click"]
     assert ("dead_click", "nudge") in await verdicts(server, session)
+
+
+async def test_asking_after_opening_a_nudge_keeps_the_time_it_was_opened(server, connect) -> None:
+    client = await connect(server)
+    await client.hello(TEAM)
+    t0 = now()
+    await client.send({"type": "events", "events": clicks(2, "Send invite", "#invite", t0=t0)})
+    nudge = await client.recv()
+    assert nudge["type"] == "nudge"
+    opened = event("nudge_opened", t0 + 1_000, nudge_id=nudge["id"], signal=nudge["signal"])
+    await client.send({"type": "events", "events": [opened]})
+    await settled(client)
+    first = await stored(server, nudge["id"])
+    assert first.outcome == "opened" and first.outcome_at is not None and not first.asked
+    await client.ask("how do I invite a member?")
+    row = await stored(server, nudge["id"])
+    assert row.asked and row.outcome == "opened" and row.outcome_at == first.outcome_at
+
+
+async def test_a_question_after_dismissing_the_nudge_is_not_counted(server, connect) -> None:
+    client = await connect(server)
+    await client.hello(TEAM)
+    t0 = now()
+    await client.send({"type": "events", "events": clicks(2, "Send invite", "#invite", t0=t0)})
+    nudge = await client.recv()
+    dismissed = event("nudge_dismissed", t0 + 1_000, nudge_id=nudge["id"], signal="dead_click")
+    await client.send({"type": "events", "events": [dismissed]})
+    await client.ask("how do I change my plan?")
+    row = await stored(server, nudge["id"])
+    assert row.outcome == "dismissed" and not row.asked

@@ -102,3 +102,24 @@ async def test_two_paths_of_one_template_share_a_welcome_ready_before_opening(
     assert again["path"] == "/app/dashboards/456"
     assert again["suggestions"] == welcome["suggestions"]
     assert calls == {"history": 1, "compute": 1}  # the same page to the cache
+
+
+async def test_a_failing_history_query_still_welcomes_and_keeps_the_socket(
+    server, connect
+) -> None:
+    suggestions = server.server.config.app.state.services.suggestions
+    history = suggestions._top_questions
+
+    async def broken(template: str) -> list[str]:
+        raise RuntimeError("database is locked")
+
+    suggestions._top_questions = broken
+    try:
+        client = await connect(server)
+        await client.hello(page("/app/settings/team", "Team — Lumen"))
+        welcome = await open_widget(client)
+        assert any("invite" in s.lower() for s in welcome["suggestions"])  # the articles
+        answer = await client.ask("how do I invite a member?")  # the socket is still open
+        assert answer["end"]["type"] == "answer_end"
+    finally:
+        suggestions._top_questions = history

@@ -83,7 +83,12 @@ class Suggestions:
         return await self._compute(key, path, route)  # not warmed (or expired): now
 
     async def _compute(self, key: Key, path: str, route: str | None) -> list[str]:
-        asked = await self._top_questions(key[0])
+        try:
+            asked = await self._top_questions(key[0])
+        except Exception:
+            # The articles still make a welcome; not cached, so the next opening asks again.
+            log.exception("question history failed", extra={"page": key[0]})
+            return self.compute(self._index(), path, route, [])
         suggestions = self.compute(self._index(), path, route, asked)
         self._cache[key] = (time.monotonic(), suggestions)
         self._cache.move_to_end(key)

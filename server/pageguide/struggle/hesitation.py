@@ -65,10 +65,18 @@ def _idle(inp: DetectorInput, settings: StruggleSettings) -> _Idle:
 def pending(inp: DetectorInput, settings: StruggleSettings) -> bool:
     """Whether idle time alone could still fire here: form errors or a failed action on screen,
     the tab visible and the assistant closed. A server needs a timer only while this holds."""
+    return due(inp, settings) is not None
+
+
+def due(inp: DetectorInput, settings: StruggleSettings) -> int | None:
+    """When (client clock) the current idle stretch reaches the threshold, if `pending` holds:
+    a server schedules its check for that moment instead of polling."""
     state = _idle(inp, settings)
     if state.quiet or state.since is None:
-        return False
-    return state.failure is not None or bool(inp.form_errors)
+        return None
+    if state.failure is None and not inp.form_errors:
+        return None
+    return state.since + settings.hesitation_idle_ms
 
 
 def detect(inp: DetectorInput, settings: StruggleSettings) -> list[Signal]:

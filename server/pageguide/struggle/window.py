@@ -166,10 +166,11 @@ class StruggleWindow:
         timer only needs the detectors that idle time can fire)."""
         return self._dedupe.fresh(detect_all(self.view(now_ms), self.settings, kinds))
 
-    def could_hesitate(self, now_ms: int) -> bool:
-        """Whether only the clock is missing for a hesitation: see `hesitation.pending`."""
+    def hesitation_due(self, now_ms: int) -> int | None:
+        """When idle time alone fires a hesitation here (client clock), or None when it cannot:
+        see `hesitation.due`."""
         if not self.form_errors and not any(
             e.kind in ("http_error", "error") for e in self._events
         ):
-            return False  # the common case, without building a detector input
-        return hesitation.pending(self.view(now_ms), self.settings)
+            return None
+        return hesitation.due(self.view(now_ms), self.settings)
