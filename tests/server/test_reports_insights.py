@@ -137,8 +137,11 @@ async def test_insights_page_lists_them_and_every_replay_opens(agent: Any) -> No
 
 async def test_anonymous_is_sent_to_sign_in(db: Database, agent: Any) -> None:
     agent.cookies.clear()
-    response = await agent.get("/reports/insights")
-    assert response.status_code == 303 and response.headers["location"] == "/inbox/login"
+    response = await agent.get("/reports/insights", params={"since": "7d", "site": "acme"})
+    assert response.status_code == 303  # and back here after signing in, filters and all
+    assert response.headers["location"] == (
+        "/inbox/login?next=%2Freports%2Finsights%3Fsince%3D7d%26site%3Dacme"
+    )
     assert (await agent.get("/api/reports/insights")).status_code == 401
 
 

@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..inbox.auth import SignedIn
-from ..inbox.routes import current_agent
+from ..inbox.routes import current_agent, login_url
 from .detail_page import detail_page
 from .friction_page import friction_page
 from .insights_page import insights_page
@@ -37,7 +37,11 @@ def signed_in(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         agent = await current_agent(request)
         if agent is None:
-            return RedirectResponse("/inbox/login", status_code=303)
+            # back to this very report (a link from the digest) once signed in
+            url = request.url
+            return RedirectResponse(
+                login_url(url.path + (f"?{url.query}" if url.query else "")), status_code=303
+            )
         return await handler(request, agent)
 
     return endpoint
