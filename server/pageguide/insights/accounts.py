@@ -30,6 +30,7 @@ from sqlalchemy import case, distinct, func, select
 
 from ..db import Database
 from ..db import models as m
+from ..reports.sql import gather, read
 from .common import one_line, utc
 
 WEIGHTS = {
@@ -53,6 +54,7 @@ SEVERITY = [
 LOW_CSAT_MAX = 2
 REPEATED_STRUGGLE = 2  # signals in one session
 MIN_SCORE = 3.0
+ACCOUNT_FIELDS = ("name", "tier", "mrr")  # of identity.account, as the page shows them
 
 
 class _Model(BaseModel):
@@ -86,6 +88,24 @@ class AtRiskAccount(_Model):
     struggle_sessions: int  # sessions with repeated struggle
     reasons: list[str]  # one line each, worst first
     evidence: list[Evidence]
+
+
+def _latest(key: str, accounts: list[str]) -> Any:
+    """(account, value) of `identity.account.<key>` from each account's newest session that has
+    one: a newer session's value wins. Only these values, never every session's identity."""
+    s = m.Session
+    path = s.identity[("account", key)]
+    newest = (
+        func.row_number()
+        .over(partition_by=s.account_id, order_by=(s.created_at.desc(), s.id.desc()))
+        .label("newest")
+    )
+    ranked = (
+        select(s.account_id.label("account"), path.label("value"), newest)
+        .where(s.account_id.in_(accounts), path.as_string().is_not(None))
+        .subquery()
+    )
+    return select(ranked.c.account, ranked.c.value).where(ranked.c.newest == 1)
 
 
 def _plural(n: int, word: str) -> str:
@@ -167,14 +187,14 @@ async def at_risk_accounts(
         .where(*verified, h.created_at >= start, h.created_at < end)
         .order_by(h.created_at.desc())
     )
-    async with db.session() as session:
-        accounts = {acc: (int(n), int(u)) for acc, n, u in (await session.execute(active)).all()}
-        struggles = {
-            acc: (int(n or 0), int(k or 0)) for acc, n, k in (await session.execute(struggle)).all()
-        }
-        thumbs = dict((await session.execute(downs)).all())
-        lows = dict((await session.execute(low)).all())
-        handoff_rows = (await session.execute(handoffs)).all()
+    # concurrently on PostgreSQL, with the report settings (no JIT, which compiled for longer)
+    active_rows, struggle_rows, down_rows, low_rows, handoff_rows = await gather(
+        db, *(read(db, stmt) for stmt in (active, struggle, downs, low, handoffs))
+    )
+    accounts = {acc: (int(n), int(u)) for acc, n, u in active_rows}
+    struggles = {acc: (int(n or 0), int(k or 0)) for acc, n, k in struggle_rows}
+    thumbs: dict[str, int] = {acc: n for acc, n in down_rows}
+    lows: dict[str, int] = {acc: n for acc, n in low_rows}
 
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     found: dict[str, list[Evidence]] = defaultdict(list)
@@ -235,44 +255,35 @@ async def at_risk_accounts(
         return []
 
     listed = [acc for acc, _ in scored]
-    async with db.session() as session:
-        identities = (
-            await session.execute(
-                select(s.account_id, s.identity)
-                .where(s.account_id.in_(listed), s.identity.is_not(None))
-                .order_by(s.created_at)
-            )
-        ).all()
-        feedback_rows = (
-            await session.execute(
-                select(s.account_id, f.at, f.comment, q.text, f.session_id)
-                .join(s, s.id == f.session_id)
-                .join(a, a.id == f.answer_id)
-                .join(q, q.id == a.question_id)
-                .where(s.account_id.in_(listed), f.rating == "down", f.at >= start, f.at < end)
-            )
-        ).all()
-        csat_rows = (
-            await session.execute(
-                select(s.account_id, c.at, c.score, c.comment, c.session_id)
-                .join(s, s.id == c.session_id)
-                .where(s.account_id.in_(listed), c.score <= LOW_CSAT_MAX, c.at >= start, c.at < end)
-            )
-        ).all()
-        signal_rows = (
-            await session.execute(
-                select(s.account_id, sg.session_id, sg.kind, sg.path, sg.at)
-                .join(s, s.id == sg.session_id)
-                .where(s.account_id.in_(listed), sg.at >= start, sg.at < end)
-                .order_by(sg.at)
-            )
-        ).all()
-    account_info: dict[str, dict[str, Any]] = {}
-    for account, identity in identities:  # oldest first: a newer session's values win
-        info = (identity or {}).get("account") if isinstance(identity, dict) else None
-        if isinstance(info, dict):
-            merged = account_info.setdefault(account, {})
-            merged.update({k: v for k, v in info.items() if v is not None})
+    feedback_rows, csat_rows, signal_rows, *info_rows = await gather(
+        db,
+        read(
+            db,
+            select(s.account_id, f.at, f.comment, q.text, f.session_id)
+            .join(s, s.id == f.session_id)
+            .join(a, a.id == f.answer_id)
+            .join(q, q.id == a.question_id)
+            .where(s.account_id.in_(listed), f.rating == "down", f.at >= start, f.at < end),
+        ),
+        read(
+            db,
+            select(s.account_id, c.at, c.score, c.comment, c.session_id)
+            .join(s, s.id == c.session_id)
+            .where(s.account_id.in_(listed), c.score <= LOW_CSAT_MAX, c.at >= start, c.at < end),
+        ),
+        read(
+            db,
+            select(s.account_id, sg.session_id, sg.kind, sg.path, sg.at)
+            .join(s, s.id == sg.session_id)
+            .where(s.account_id.in_(listed), sg.at >= start, sg.at < end)
+            .order_by(sg.at),
+        ),
+        *(read(db, _latest(key, listed)) for key in ACCOUNT_FIELDS),
+    )
+    account_info: dict[str, dict[str, Any]] = defaultdict(dict)
+    for key, rows in zip(ACCOUNT_FIELDS, info_rows, strict=True):
+        for account, value in rows:
+            account_info[account][key] = value
     for account, at, comment, question, session_id in feedback_rows:
         text = f"👎 on the answer to “{one_line(question, 120)}”"
         if comment:

@@ -23,6 +23,7 @@ from sqlalchemy import case, exists, func, or_, select
 
 from ..db import Database
 from ..db import models as m
+from ..reports.sql import read
 from .common import one_line, utc
 from .similar import cluster
 
@@ -100,8 +101,7 @@ async def doc_gaps(
     )
     if site is not None:
         stmt = stmt.join(s, s.id == q.session_id).where(s.site_key == site)
-    async with db.session() as session:
-        rows = (await session.execute(stmt)).all()
+    rows = await read(db, stmt)  # the report settings: no JIT, which compiled for longer
 
     items = []
     for session_id, text, at, page, status, confidence, thumbs_down, handoff_at in rows:

@@ -28,6 +28,7 @@ from sqlalchemy import case, exists, func, select
 
 from ..db import Database
 from ..db import models as m
+from ..reports.sql import gather, read
 from .common import one_line, utc
 from .similar import same_question
 
@@ -122,9 +123,8 @@ async def misfiring_articles(
     later = select(q.session_id, q.id, q.text, q.at).where(
         q.session_id.in_(sessions), q.at > start, q.at < end + window
     )
-    async with db.session() as session:
-        rows = (await session.execute(answers)).all()
-        asked = (await session.execute(later)).all()
+    # the report settings (no JIT: it compiled for longer than these statements run)
+    rows, asked = await gather(db, read(db, answers), read(db, later))
 
     by_session: dict[str, list[tuple[datetime, int, str]]] = defaultdict(list)
     for session_id, question_id, text, at in asked:
