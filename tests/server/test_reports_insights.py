@@ -26,7 +26,7 @@ from tests.support.report_pages import page_client
 from pageguide.db import Database
 from pageguide.insights.misfiring import MisfireQuestion, MisfiringArticle
 from pageguide.reports.findings import findings
-from pageguide.reports.insights_page import misfiring_table
+from pageguide.reports.insights_page import SHOW_QUESTIONS, misfiring_table
 
 BILLING = "https://x/help/billing-change-plan"
 SHARE = "https://x/help/dashboard-share"
@@ -182,3 +182,22 @@ async def test_findings_over_a_generated_history(tmp_path: Any) -> None:
         }
         for session_id in sorted(sessions)[:25]:
             assert await session_timeline(db, session_id) is not None, session_id
+
+
+def test_the_page_shows_the_latest_misfired_questions_and_links_the_rest() -> None:
+    at = datetime(2026, 3, 2, tzinfo=UTC)
+    shown = SHOW_QUESTIONS
+    questions = [
+        MisfireQuestion(text=f"question {i}", page="/p", at=at, outcomes=["repeated"])
+        for i in range(shown + 7)
+    ]
+    article = MisfiringArticle(
+        title="Share", url=SHARE, cited=90, misfired=len(questions), rate=0.6, score=0.5,
+        thumbs_down=0, escalated=0, repeated=len(questions), questions=questions,
+    )  # fmt: skip
+    html = misfiring_table([article], "", "/api/reports/insights?format=csv&table=misfiring")
+    assert html.count("<li><q>") == shown
+    assert f"question {shown - 1}<" in html and f"question {shown}<" not in html
+    assert f"<summary>{shown + 7} questions</summary>" in html
+    assert "… and <a" in html and ">7 older ones in the CSV</a>" in html
+    assert 'href="/api/reports/insights?format=csv&amp;table=misfiring"' in html

@@ -54,6 +54,9 @@ EVIDENCE = {
     "struggle": "Repeated struggle",
 }
 OPEN_UP_TO = 5  # longer lists start folded, so one article cannot push the rest off screen
+# Misfired questions shown per article, most recent first: an article can fail thousands in a
+# month, and every one rendered made the page megabytes; the CSV and the API keep them all.
+SHOW_QUESTIONS = 50
 
 
 def _embedder(request: Request) -> Any | None:
@@ -85,7 +88,11 @@ async def insights_page(request: Request, agent: SignedIn) -> Response:
         ),
         misfiring=panel(
             "Articles that misfire",
-            misfiring_table(report.misfiring, q),
+            misfiring_table(
+                report.misfiring,
+                q,
+                export_href("insights", f, format="csv", table="misfiring"),
+            ),
             "Cited in answers followed by a thumbs down, a handoff within an hour, or the same "
             "question again within ten minutes; ranked by the lower bound of the misfire rate, "
             "so one miss out of one does not outrank thirty out of sixty.",
@@ -107,14 +114,15 @@ async def insights_page(request: Request, agent: SignedIn) -> Response:
     return render("What the docs miss", body, agent, f, "insights")
 
 
-def _folded(items: Sequence[str], noun: str) -> str:
-    """A list, folded behind its count when it is long."""
+def _folded(items: Sequence[str], noun: str, total: int | None = None) -> str:
+    """A list, folded behind its count (`total` when the list is cut) when it is long."""
     if not items:
         return DASH
     listing = f'<ul class="plain-list">{"".join(items)}</ul>'
     if len(items) <= OPEN_UP_TO:
         return listing
-    return f"<details><summary>{len(items)} {e(noun)}</summary>{listing}</details>"
+    count = len(items) if total is None else total
+    return f"<details><summary>{count} {e(noun)}</summary>{listing}</details>"
 
 
 def _replay(session_id: str, q: str) -> str:
@@ -142,7 +150,7 @@ def _article(a: MisfiringArticle) -> str:
     return f'{name}<br><span class="muted">{e(a.url)}</span>'
 
 
-def misfiring_table(articles: Sequence[MisfiringArticle], q: str) -> str:
+def misfiring_table(articles: Sequence[MisfiringArticle], q: str, csv_href: str = "") -> str:
     def question(x: Any) -> str:
         outcomes = ", ".join(OUTCOMES.get(o, o.replace("_", " ")) for o in x.outcomes)
         return (
@@ -150,11 +158,21 @@ def misfiring_table(articles: Sequence[MisfiringArticle], q: str) -> str:
             f"· {e(outcomes)}</span>{_replay(x.session_id, q)}</li>"
         )
 
+    def questions(a: MisfiringArticle) -> str:
+        items = [question(x) for x in a.questions[:SHOW_QUESTIONS]]
+        hidden = len(a.questions) - len(items)
+        if hidden > 0:
+            rest = f"{num(hidden)} older ones"
+            if csv_href:
+                rest = f'<a href="{e(csv_href)}">{rest} in the CSV</a>'
+            items.append(f'<li class="muted">… and {rest}</li>')
+        return _folded(items, "questions", len(a.questions))
+
     rows = (
         f'<tr><td class="rank">{i}</td><th scope="row" class="text wrap">{_article(a)}</th>'
         f"<td>{num(a.cited)}</td><td>{num(a.misfired)}</td><td>{pct(a.rate)}</td>"
         f"<td>{num(a.thumbs_down)}</td><td>{num(a.escalated)}</td><td>{num(a.repeated)}</td>"
-        f'<td class="text wrap">{_folded([question(x) for x in a.questions], "questions")}</td>'
+        f'<td class="text wrap">{questions(a)}</td>'
         "</tr>"
         for i, a in enumerate(articles, 1)
     )
