@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from tests.conftest import KNOWLEDGE
@@ -117,7 +118,7 @@ def signed_in(reports_server: Any, page: Any, console: list[str]) -> Any:
     """Signed in through the inbox's own form (posted from the page's context, so the cookie
     lands in the browser without loading the inbox app itself)."""
     page.goto(reports_server.url + "/reports")
-    assert page.url.endswith("/inbox/login")  # pages need a signed-in agent
+    assert page.url.endswith("/inbox/login?next=%2Freports")  # pages need a signed-in agent
     csrf = page.locator("input[name=csrf]").get_attribute("value")
     response = page.request.post(
         reports_server.url + "/inbox/login",
@@ -148,7 +149,8 @@ def numbers(page: Any, selector: str) -> list[float]:
 def test_signed_out_is_sent_to_sign_in(reports_server: Any, page: Any) -> None:
     for path in ("/reports", "/reports/scorecard", "/reports/page/app/dashboard"):
         page.goto(reports_server.url + path)
-        assert page.url.endswith("/inbox/login"), path
+        # and back to that report once signed in
+        assert page.url == reports_server.url + "/inbox/login?next=" + quote(path, safe=""), path
 
 
 def test_where_users_get_stuck(reports_server: Any, signed_in: Any, console: list[str]) -> None:
