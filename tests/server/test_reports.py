@@ -14,6 +14,7 @@ from tests.support.databases import migrated
 
 from pageguide.db import Database
 from pageguide.db import models as m
+from pageguide.reports.conversations import human_conversations
 from pageguide.reports.issue_types import IssueTypes
 from pageguide.reports.period import Period
 from pageguide.reports.queries import page_detail, page_report, session_timeline
@@ -283,6 +284,132 @@ async def test_scorecard_by_issue_type_and_page(db: Database) -> None:
     card = await scorecard(db, PERIOD, "page")
     got = {(line.group, line.channel): line.conversations for line in card.lines}
     assert got == {(GOALS, "ai"): 3, (DASH, "ai"): 1, (GOALS, "human"): 2}
+
+
+# ---------------------------------------------------------------- reopened handoffs
+
+
+async def build_reopened(db: Database) -> None:
+    """Handoffs that come back, and controls that do not (human escalation rate, FCR and time
+    to resolution), plus one escalated and one resolved AI conversation to compare with.
+
+    r1  q d0 08:58 answered (1 s); hA d0 09:00, first response 09:01, closed 09:01 (60 s);
+        hB d0 09:30 closed 09:50 (1200 s): the session needed a person again, so hA escalated
+    c1  user u9: hC d1 10:00 closed 10:05 (300 s)
+    c2  user u9, another session: hD d1 11:00 closed 11:30 (1800 s): hC not escalated
+    o1  hE d2 12:00 closed 12:02 (120 s); hF d2 12:01, opened while hE was still open,
+        returned: hE escalated all the same (a later handoff in the same session)
+    p1  hOld d-2, before the period; hG d3 14:00 closed 14:15 (900 s): a handoff before it
+        does not make hG escalated
+    a1  q d4 10:00 answered (2 s), no handoff: a resolved AI conversation
+    """
+    async with db.session() as s, s.begin():
+        u9 = identity("u9", "acct-9")
+        s.add_all(
+            [
+                m.Session(id="r1", site_key="acme", created_at=at(0, 8, 55)),
+                m.Session(id="c1", site_key="acme", created_at=at(1, 9, 55), identity=u9,
+                          account_id="acct-9"),
+                m.Session(id="c2", site_key="acme", created_at=at(1, 10, 55), identity=u9,
+                          account_id="acct-9"),
+                m.Session(id="o1", site_key="acme", created_at=at(2, 11, 55)),
+                m.Session(id="p1", site_key="acme", created_at=at(-2, 9)),
+                m.Session(id="a1", site_key="acme", created_at=at(4, 9, 59)),
+            ]
+        )  # fmt: skip
+        await s.flush()
+        s.add_all(
+            [
+                m.Question(id=1, session_id="r1", client_id="c1", text="How do I export?",
+                           at=at(0, 8, 58)),
+                m.Question(id=2, session_id="a1", client_id="c2", text="How do I share?",
+                           at=at(4, 10)),
+            ]
+        )  # fmt: skip
+        await s.flush()
+        s.add_all(
+            [
+                m.Answer(id="a1", question_id=1, session_id="r1", text="Use Export.",
+                         sources=[], confidence=0.8, status="complete", first_token_ms=300,
+                         total_ms=1000, at=at(0, 8, 58)),
+                m.Answer(id="a2", question_id=2, session_id="a1", text="Click Share.",
+                         sources=[], confidence=0.9, status="complete", first_token_ms=500,
+                         total_ms=2000, at=at(4, 10)),
+            ]
+        )  # fmt: skip
+
+        def handoff(
+            hid: str,
+            sid: str,
+            created: datetime,
+            status: str,
+            closed: datetime | None = None,
+            first_response: datetime | None = None,
+        ) -> m.HandoffRow:
+            return m.HandoffRow(id=hid, session_id=sid, site_key="acme", status=status,
+                                template=GOALS, path="/acme/settings/goals", created_at=created,
+                                first_response_at=first_response, closed_at=closed)  # fmt: skip
+
+        s.add_all(
+            [
+                handoff("hA", "r1", at(0, 9), "closed", at(0, 9, 1), first_response=at(0, 9, 1)),
+                handoff("hB", "r1", at(0, 9, 30), "closed", at(0, 9, 50)),
+                handoff("hC", "c1", at(1, 10), "closed", at(1, 10, 5)),
+                handoff("hD", "c2", at(1, 11), "closed", at(1, 11, 30)),
+                handoff("hE", "o1", at(2, 12), "closed", at(2, 12, 2)),
+                handoff("hF", "o1", at(2, 12, 1), "returned"),
+                handoff("hOld", "p1", at(-2, 9), "closed", at(-2, 9, 10)),
+                handoff("hG", "p1", at(3, 14), "closed", at(3, 14, 15)),
+            ]
+        )
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+async def reopened_db(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Database]:
+    async with migrated(request.param, tmp_path_factory.mktemp(request.param)) as database:
+        await build_reopened(database)
+        yield database
+
+
+async def test_a_handoff_followed_by_another_in_its_session_is_escalated(
+    reopened_db: Database,
+) -> None:
+    convs = sorted(await human_conversations(reopened_db, PERIOD.start, PERIOD.end),
+                   key=lambda c: c.at)  # fmt: skip
+    # hA, hB, hC, hD, hE, hF, hG: (escalated, finished, resolved, time to resolution)
+    assert [(c.escalated, c.finished, c.resolved, c.resolution_s) for c in convs] == [
+        (True, True, False, None),  # hA: closed, then r1 needed a person again
+        (False, True, True, 1200.0),  # hB
+        (False, True, True, 300.0),  # hC: the next handoff is in another session
+        (False, True, True, 1800.0),  # hD
+        (True, True, False, None),  # hE: hF came while it was still open
+        (False, True, False, None),  # hF: returned to the AI
+        (False, True, True, 900.0),  # hG: the session's other handoff came before it
+    ]
+    card = await scorecard(reopened_db, PERIOD, "channel", anomalies=False)
+    human = next(line for line in card.lines if line.channel == "human")
+    assert (human.conversations, human.escalated, human.escalation_rate) == (7, 2, 0.2857)
+
+
+async def test_a_reopened_handoff_is_not_resolved_like_an_escalated_ai_conversation(
+    reopened_db: Database,
+) -> None:
+    card = await scorecard(reopened_db, PERIOD, "channel", anomalies=False)
+    lines = {line.channel: line for line in card.lines}
+    ai, human = lines["ai"], lines["human"]
+    # the AI: r1 escalated (not resolved, no time to resolution), a1 resolved in 2 s
+    assert (ai.conversations, ai.escalated, ai.finished, ai.resolved_first_contact) == (2, 1, 2, 1)
+    assert (ai.fcr, ai.resolution_median_seconds) == (0.5, 2.0)
+    # the people: hA and hE were reopened, hF returned; resolved hB, hC, hD, hG
+    assert (human.finished, human.resolved_first_contact, human.fcr) == (7, 4, 0.5714)
+    # median of 300, 900, 1200 and 1800 s; hA's 60 s and hE's 120 s are left out (with them,
+    # the median would be 600 s)
+    assert human.resolution_median_seconds == 1050.0
+    assert (human.first_response_median_seconds, human.first_response_p90_seconds) == (60.0, 60.0)
 
 
 # ---------------------------------------------------------------- the HTTP API

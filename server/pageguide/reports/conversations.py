@@ -232,7 +232,9 @@ async def human_conversations(
     for created, template, status, issue, first_resp, closed, again, n, total, good in await read(
         db, stmt
     ):
-        closed_ok = status == "closed"
+        # resolved as for the AI: a handoff the session needed another after is not resolved,
+        # and time to resolution is measured over resolved conversations only
+        resolved = status == "closed" and not again
         out.append(
             Conversation(
                 channel="human",
@@ -241,9 +243,9 @@ async def human_conversations(
                 issue_type=str(issue).strip().lower() or UNKNOWN if issue else UNKNOWN,
                 escalated=bool(again),
                 finished=status in ("closed", "returned"),
-                resolved=closed_ok and not again,
+                resolved=resolved,
                 first_response_s=_seconds(first_resp, created),
-                resolution_s=_seconds(closed, created) if closed_ok else None,
+                resolution_s=_seconds(closed, created) if resolved else None,
                 csat_responses=int(n or 0),
                 csat_sum=float(total or 0),
                 csat_good=int(good or 0),
