@@ -4,15 +4,14 @@ queue, reads the packet, claims it and replies; each sees the other's words live
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 import uuid
-from collections.abc import Callable, Coroutine, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from pages.harness import run_async
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -21,17 +20,9 @@ from pageguide.db import models as m
 from pageguide.inbox.auth import Agents
 
 pytestmark = pytest.mark.browser
-T = TypeVar("T")
 
 PASSWORD = "correct horse battery staple"
 CSP_WORDS = ("content security policy", "content-security-policy", "refused to")
-
-
-def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """Run a coroutine to completion in a thread of its own: Playwright's sync API already
-    runs an event loop in this one."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(lambda: asyncio.run(make())).result()
 
 
 def add_agent(database_url: str, email: str, name: str) -> None:

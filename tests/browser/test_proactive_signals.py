@@ -8,18 +8,22 @@ WebSocket, and signals off the database, where every signal is stored with the p
 
 from __future__ import annotations
 
-import asyncio
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from pages.harness import Frames, fixture_server, launcher, wait_for, wait_ready
+from pages.harness import (
+    Frames,
+    fixture_server,
+    launcher,
+    read_db,
+    wait_for,
+    wait_ready,
+)
 from sqlalchemy import select
 from tests.conftest import KNOWLEDGE
 from tests.support.server import run_server
 
-from pageguide.db import Database
 from pageguide.db import models as m
 from pageguide.demo import CONFIG
 from pageguide.settings import Settings
@@ -91,35 +95,13 @@ def assert_no_nudge(page: Any, frames: Frames, seconds: float = QUIET_S) -> None
 def stored_signals(server: Any, session: str) -> list[tuple[str, str, str]]:
     """(kind, reason, verdict) of every signal stored for the session, oldest first."""
 
-    async def query() -> list[tuple[str, str, str]]:
-        db = Database(server.settings.database_url_or_default())
-        try:
-            async with db.session() as s:
-                rows = await s.scalars(
-                    select(m.SignalRow)
-                    .where(m.SignalRow.session_id == session)
-                    .order_by(m.SignalRow.id)
-                )
-                return [(r.kind, r.reason, r.verdict) for r in rows]
-        finally:
-            await db.close()
+    async def read(s: Any) -> list[tuple[str, str, str]]:
+        rows = await s.scalars(
+            select(m.SignalRow).where(m.SignalRow.session_id == session).order_by(m.SignalRow.id)
+        )
+        return [(r.kind, r.reason, r.verdict) for r in rows]
 
-    # Playwright's sync API owns this thread's event loop; the query gets a thread of its own.
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, query()).result()
-
-
-def stored_nudge(server: Any, nudge_id: str) -> m.Nudge | None:
-    async def query() -> m.Nudge | None:
-        db = Database(server.settings.database_url_or_default())
-        try:
-            async with db.session() as s:
-                return await s.get(m.Nudge, nudge_id)
-        finally:
-            await db.close()
-
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, query()).result()
+    return read_db(server, read)
 
 
 def kinds(server: Any, frames: Frames) -> set[str]:

@@ -4,16 +4,11 @@ nudge card's source link and actions, with their outcomes stored."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from pages.harness import Frames, launcher, wait_for, wait_ready
-
-from pageguide.db import Database
-from pageguide.db import models as m
+from pages.harness import Frames, launcher, stored_nudge, wait_for, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -42,20 +37,6 @@ def welcome(page: Any, frames: Frames, n: int = 1) -> dict:
 
 def close_panel(page: Any) -> None:
     root(page).get_by_role("button", name="Close help").click()
-
-
-def stored_nudge(server: Any, nudge_id: str) -> m.Nudge | None:
-    async def query() -> m.Nudge | None:
-        db = Database(server.settings.database_url_or_default())
-        try:
-            async with db.session() as s:
-                return await s.get(m.Nudge, nudge_id)
-        finally:
-            await db.close()
-
-    # Playwright's sync API owns this thread's event loop; the query gets a thread of its own.
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, query()).result()
 
 
 # ---------------------------------------------------------------- the welcome

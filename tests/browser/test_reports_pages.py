@@ -10,16 +10,15 @@ hostile names."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
+from pages.harness import run_async
 from tests.conftest import KNOWLEDGE
 
 from pageguide.settings import Settings
@@ -92,8 +91,7 @@ def reports_server(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> I
     data = tmp_path_factory.mktemp("reports-data")
     settings = Settings(data=data, knowledge=KNOWLEDGE, secret="test-secret", config=CONFIG)
     # Playwright's sync API keeps an event loop running on this thread: seed on another one
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, _prepare(settings)).result()
+    run_async(lambda: _prepare(settings))
     with run_server(settings, embedder, Sites.load(CONFIG), demo=True) as live:
         yield live
 

@@ -4,13 +4,17 @@ every WebSocket frame the page sends and receives."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 PAGES = Path(__file__).parent
 TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}
@@ -123,3 +127,31 @@ def wait_ready(page: Any, frames: Frames, count: int = 1) -> None:
 
 def launcher(page: Any) -> Any:
     return page.locator("#pageguide-root").get_by_role("button", name="Open help")
+
+
+def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine to completion in a thread of its own: Playwright's sync API already
+    runs an event loop in this one."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
+
+
+def read_db(server: Any, read: Callable[[Any], Awaitable[T]]) -> T:
+    """`read(session)` against the live server's database, from a browser test."""
+    from pageguide.db import Database
+
+    async def query() -> T:
+        db = Database(server.settings.database_url_or_default())
+        try:
+            async with db.session() as s:
+                return await read(s)
+        finally:
+            await db.close()
+
+    return run_async(query)
+
+
+def stored_nudge(server: Any, nudge_id: str) -> Any:
+    from pageguide.db import models as m
+
+    return read_db(server, lambda s: s.get(m.Nudge, nudge_id))
